@@ -1,0 +1,57 @@
+# inkset — one target per stage. `make help` lists them.
+# Every target depends on the venv, so on a fresh machine `make demo` / `make test` do all set-up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INKSET := $(BIN)/inkset
+export INKSET_HOME ?= $(CURDIR)
+export PREFECT_HOME ?= $(INKSET_HOME)/data/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
+SOURCE ?= replica
+
+.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv clean
+
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed  ## create .venv and install inkset with its test extras (idempotent)
+
+# Re-runs only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip check
+	touch $@
+
+demo: install  ## the whole pipeline offline on replica sources (SOURCE=live for the real sites)
+	$(INKSET) demo --source $(SOURCE)
+
+test: install  ## the test suite
+	$(BIN)/python -m pytest -q
+
+bench: install  ## benchmarks, one line per figure
+	$(BIN)/python -m benchmarks
+
+manga109: install  ## Manga109 datasets (generated replica, or MANGA109_ROOT=/path/to/Manga109)
+	$(INKSET) manga109 --source $(SOURCE) $(ARGS)
+
+crawl-gcd: install  ## crawl GCD covers + metadata into data/raw/gcd
+	$(INKSET) crawl-gcd --source $(SOURCE) $(ARGS)
+
+gcd: install  ## GCD datasets: gcd-covers, gcd-team-<team>, the team table
+	$(INKSET) gcd --source $(SOURCE) $(ARGS)
+
+crawl-pixiv: install  ## crawl Pixiv artists into data/raw/pixiv
+	$(INKSET) crawl-pixiv --source $(SOURCE) $(ARGS)
+
+pixiv: install  ## Pixiv datasets: pixiv-artists, pixiv-tags
+	$(INKSET) pixiv --source $(SOURCE) $(ARGS)
+
+verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>
+	$(INKSET) verify $(RELEASE)
+
+clean:  ## remove the work dirs (data, releases, runs, reports); keeps .venv
+	rm -rf $(INKSET_HOME)/data $(INKSET_HOME)/releases $(INKSET_HOME)/runs $(INKSET_HOME)/reports

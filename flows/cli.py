@@ -1,0 +1,52 @@
+"""The `inkset` command: one subcommand per stage, each a thin wrapper over a Prefect flow."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from flows import environment
+
+# Each module defines `register(subparsers)`, adding its subcommands with `func=` defaults.
+# A module listed here that does not exist yet is skipped (stages land one issue at a time).
+STAGE_MODULES = (
+    "flows.release",   # verify, publish
+    "flows.demo",      # demo
+    "flows.manga109",  # manga109
+    "flows.gcd",       # crawl-gcd, gcd
+    "flows.pixiv",     # crawl-pixiv, pixiv
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inkset",
+        description="Build comics/manga/illustration datasets: crawl, parse, crop, shard, train.",
+    )
+    parser.add_argument("--home", help="work dir for data/, releases/, runs/, reports/ "
+                        "(default: $INKSET_HOME or the current directory)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
+    for name in STAGE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:  # a real missing dependency, not a stage still to come
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    environment.configure(args.home)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Image helpers: safe decoding (pixel limit, EXIF, DCT-scaled draft), resize modes, fixed encoding."""
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+
+from PIL import Image, ImageOps
+
+DEFAULT_MAX_PIXELS = 120_000_000  # ~11k x 11k: larger images are refused as decompression bombs
+RESIZE_MODES = ("no", "center_crop", "keep_ratio", "border")
+ENCODINGS = ("jpg", "png", "webp")
+JPEG_QUALITY = 90
+
+
+class ImageError(ValueError):
+    """Bytes that cannot become an image; `reason` is a short snake_case code for the manifest."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_image(
+    data: bytes,
+    *,
+    mode: str = "RGB",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    target_size: tuple[int, int] | None = None,
+    name: str = "<bytes>",
+) -> Image.Image:
+    """Decode `data` into a fully loaded image in `mode` ("RGB" or "L"), EXIF orientation applied.
+
+    The pixel limit is checked from the header, before any pixel is decoded. With `target_size`,
+    JPEGs are decoded DCT-scaled (Pillow's draft) to the smallest scale still covering it.
+    """
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"mode must be 'RGB' or 'L', not {mode!r}")
+    if not data:
+        raise ImageError("empty_file", name)
+    try:
+        image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:
+        raise ImageError("too_many_pixels", f"{name}: {error}") from None
+    except Exception as error:  # PIL raises several types for garbage
+        raise ImageError("undecodable", f"{name}: {error}") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise ImageError("zero_size", name)
+    if width * height > max_pixels:
+        raise ImageError("too_many_pixels", f"{name}: {width}x{height} > {max_pixels} pixels")
+    if target_size is not None and image.format == "JPEG":
+        # draft keeps the scaled image at least target_size, so quality is unchanged downstream
+        image.draft(mode, _draft_box(image.size, target_size))
+    try:
+        with warnings.catch_warnings():
+            # our own max_pixels check above is the limit; Pillow's softer warning is noise here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
+            image = ImageOps.exif_transpose(image)
+        return image.convert(mode)
+    except Exception as error:
+        raise ImageError("undecodable", f"{name}: {error}") from None
+
+
+def _draft_box(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The size Pillow's draft must not go below: big enough to cover `target` after a crop."""
+    width, height = size
+    scale = max(target[0] / width, target[1] / height)
+    return (max(1, int(width * scale)), max(1, int(height * scale)))
+
+
+def resize_image(image: Image.Image, size: tuple[int, int], mode: str = "center_crop",
+                 fill: int | tuple[int, ...] = 255) -> Image.Image:
+    """Resize with img2dataset's meanings of `mode`.
+
+    no: unchanged; center_crop: scale so the image covers `size`, crop the centre;
+    keep_ratio: scale so the image fits inside `size` (output may be smaller on one side);
+    border: keep_ratio, then pad to exactly `size` with `fill`.
+    """
+    if mode not in RESIZE_MODES:
+        raise ValueError(f"resize mode must be one of {RESIZE_MODES}, not {mode!r}")
+    if mode == "no":
+        return image
+    target_w, target_h = size
+    width, height = image.size
+    if mode == "center_crop":
+        return ImageOps.fit(image, size, method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+    scale = min(target_w / width, target_h / height)
+    fitted = image.resize((max(1, round(width * scale)), max(1, round(height * scale))),
+                          Image.Resampling.LANCZOS)
+    if mode == "keep_ratio":
+        return fitted
+    canvas = Image.new(image.mode, size, fill if image.mode != "RGB" or isinstance(fill, tuple)
+                       else (fill, fill, fill))
+    canvas.paste(fitted, ((target_w - fitted.width) // 2, (target_h - fitted.height) // 2))
+    return canvas
+
+
+def encode_image(image: Image.Image, ext: str = "jpg", quality: int = JPEG_QUALITY) -> bytes:
+    """Encode with fixed settings, so the same pixels always give the same bytes."""
+    if ext not in ENCODINGS:
+        raise ValueError(f"image encoding must be one of {ENCODINGS}, not {ext!r}")
+    buffer = io.BytesIO()
+    if ext == "jpg":
+        image.save(buffer, "JPEG", quality=quality, optimize=False, progressive=False,
+                   subsampling=2 if image.mode == "RGB" else 0)
+    elif ext == "png":
+        image.save(buffer, "PNG", optimize=False, compress_level=6)
+    else:
+        image.save(buffer, "WEBP", quality=quality, method=4)
+    return buffer.getvalue()

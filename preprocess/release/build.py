@@ -1,0 +1,211 @@
+"""build_release: plan → render in a bounded process pool → shards → manifest, indexes, card, card last."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import subprocess
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import pandas as pd
+from tqdm import tqdm
+
+from preprocess.paths import project_root
+
+from . import atomic, card, conventions, shards
+from .samples import Dropped, Sample, Unit
+from .spec import ReleaseSpec, definition_hash
+from .writer import ReleaseWriter
+
+log = logging.getLogger(__name__)
+Render = Callable[[Any], Iterable[Sample | Dropped]]
+CARD_FILE = "dataset.json"
+BUILD_MARKER = ".build.json"
+
+
+@dataclass
+class ReleaseResult:
+    path: Path
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> status -> items
+    resumed_shards: int = 0
+    already_complete: bool = False
+
+    def samples(self, split: str | None = None) -> int:
+        splits = [split] if split else list(self.counts)
+        return sum(self.counts.get(s, {}).get("success", 0) for s in splits)
+
+
+def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Render, *,
+                  releases_root: Path, workers: int = 1, progress: bool = True) -> ReleaseResult:
+    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`."""
+    release_dir = Path(releases_root) / spec.dataset / spec.version
+    if (release_dir / CARD_FILE).exists():
+        log.info("%s is complete; published releases are never rewritten", release_dir)
+        return _finished_result(release_dir)
+    units, planned_drops = _plan(items)
+    planned = Counter(split for unit in units for _, split in unit.keys)
+    _prepare_dir(release_dir, spec, planned)
+    writer = ReleaseWriter(spec, release_dir, planned)
+    for item in planned_drops:  # recomputed by every run, so they live in the manifest alone
+        writer.add_planned_drop(item)
+    todo = [u for u in units if not all(key in writer.done_keys for key, _ in u.keys)]
+    bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
+               mininterval=1.0)
+    failures = 0
+    for unit, outcome in _render_all(todo, render, workers):
+        failures += isinstance(outcome, str)
+        for item in _checked_items(unit, outcome):
+            writer.add(item)
+        bar.update()
+    bar.close()
+    if todo and failures == len(todo):
+        raise RuntimeError(f"{spec.dataset}: every unit failed to render; first unit "
+                           f"{todo[0].id!r} (see the manifest reasons)")
+    manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
+    result = _finish(release_dir, spec, manifest, writer)
+    result.resumed_shards = writer.resumed_shards
+    return result
+
+
+def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
+    units: dict[str, Unit] = {}
+    drops: list[Dropped] = []
+    for item in items:
+        if isinstance(item, Dropped):
+            drops.append(item)
+        elif isinstance(item, Unit):
+            if item.id in units:
+                raise ValueError(f"duplicate unit id {item.id!r}")
+            units[item.id] = item
+        else:
+            raise TypeError(f"plan items must be Unit or Dropped, got {type(item).__name__}")
+    # sorting makes the stream, hence the shards, independent of the input order
+    ordered = [units[i] for i in sorted(units)]
+    return ordered, sorted(drops, key=lambda d: d.key)
+
+
+def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None:
+    """Create the directory; throw away a partial build of a different definition."""
+    marker = {"definition_hash": definition_hash(spec.definition), "planned": dict(planned),
+              "spec": repr(spec)}
+    marker_path = release_dir / BUILD_MARKER
+    if marker_path.exists() and json.loads(marker_path.read_text()) != json.loads(
+            json.dumps(marker, sort_keys=True)):
+        log.warning("%s holds a partial build of another definition: starting over", release_dir)
+        shutil.rmtree(release_dir)
+    release_dir.mkdir(parents=True, exist_ok=True)
+    if not marker_path.exists():
+        atomic.write_json(marker_path, marker)
+
+
+def _safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
+    """Run render; an exception becomes its text, so one bad unit never stops the build."""
+    try:
+        return list(render(payload))
+    except Exception as error:  # noqa: BLE001 - failure of one item is data
+        return f"render_error: {type(error).__name__}: {error}"
+
+
+def _render_all(units: list[Unit], render: Render, workers: int) -> Iterator[tuple[Unit, Any]]:
+    """Render units in order; with workers > 1, in a process pool at most 4 units ahead per worker."""
+    if workers <= 1:
+        for unit in units:
+            yield unit, _safe_render(render, unit.payload)
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        window: deque = deque()
+        for unit in units:
+            window.append((unit, pool.submit(_safe_render, render, unit.payload)))
+            if len(window) >= 4 * workers:
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+
+
+def _checked_items(unit: Unit, outcome: list | str) -> list[Sample | Dropped]:
+    """The unit's items sorted by key; planned keys without an item become failed rows."""
+    planned = dict(unit.keys)
+    if isinstance(outcome, str):
+        return [Dropped(key=k, split=s, status="failed", reason=outcome) for k, s in sorted(unit.keys)]
+    produced = {}
+    for item in outcome:
+        if item.key not in planned:
+            raise ValueError(f"unit {unit.id}: render returned key {item.key!r} it did not plan")
+        if item.split != planned[item.key]:
+            raise ValueError(f"unit {unit.id}: key {item.key} planned in split "
+                             f"{planned[item.key]!r}, rendered in {item.split!r}")
+        produced[item.key] = item
+    for key, split in unit.keys:
+        produced.setdefault(key, Dropped(key=key, split=split, status="failed",
+                                         reason="render returned nothing for this key"))
+    return [produced[k] for k in sorted(produced)]
+
+
+def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
+            writer: ReleaseWriter) -> ReleaseResult:
+    """Write manifest, labels, reader indexes, card and checksums; dataset.json goes last."""
+    atomic.write_parquet(release_dir / "manifest.parquet", manifest)
+    atomic.write_json(release_dir / "labels.json", {
+        name: {"names": list(labels), "index": {label: i for i, label in enumerate(labels)},
+               "multi_label": name in spec.multi_label_sets}
+        for name, labels in spec.label_sets.items()})
+    shard_counts = {split: [(f"{name}.tar", int(json.loads(
+        shards.stats_path(release_dir, name).read_text())["successes"]))
+        for name in writer.finished[split]] for split in spec.splits}
+    conventions.write_reader_indexes(release_dir, spec.dataset, shard_counts)
+    counts = {split: {} for split in spec.splits}
+    for (split, status), n in manifest.groupby(["split", "status"], dropna=False).size().items():
+        counts.setdefault(split if isinstance(split, str) else "(none)", {})[status] = int(n)
+    card.write_histogram(release_dir / "label_histogram.png", card.label_counts(manifest, spec))
+    first_shards = [release_dir / name for split in spec.splits
+                    for name, _ in shard_counts[split]][:4]
+    card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
+    card.write_card(release_dir, spec, manifest, counts, shard_counts)
+    (release_dir / BUILD_MARKER).unlink(missing_ok=True)
+    listed = sorted(p.name for p in release_dir.iterdir()
+                    if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
+    conventions.write_checksums(release_dir, listed)
+    atomic.write_json(release_dir / CARD_FILE, {
+        "name": spec.dataset, "version": spec.version, "description": spec.description,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "definition_hash": definition_hash(spec.definition),
+        "definition": json.loads(json.dumps(spec.definition, default=str)),
+        "code_version": code_version(), "source_snapshot": dict(spec.source_snapshot),
+        "license": spec.license, "attribution": spec.attribution,
+        "members": list(spec.members), "label_sets": list(spec.label_sets),
+        "cls_label_set": spec.cls_label_set, "multi_label_sets": list(spec.multi_label_sets),
+        "counts": counts,
+        "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},
+        "sha256sums": conventions.file_digest(release_dir / "SHA256SUMS"),
+    })
+    log.info("release complete: %s", release_dir)
+    return ReleaseResult(path=release_dir, counts=counts)
+
+
+def _finished_result(release_dir: Path) -> ReleaseResult:
+    info = json.loads((release_dir / CARD_FILE).read_text())
+    return ReleaseResult(path=release_dir, counts=info["counts"], already_complete=True)
+
+
+def code_version() -> str:
+    """The package version, plus the git commit when running from a checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        base = version("inkset")
+    except PackageNotFoundError:
+        base = "0+unknown"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root(),
+                                capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        return f"{base}+g{commit}"
+    except (OSError, subprocess.SubprocessError):
+        return base
