@@ -40,11 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Prefect reads its settings when first imported (by the stage modules), so the work dir
+    # and PREFECT_HOME must be in the environment before the parser is built.
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--home")
+    environment.configure(early.parse_known_args(argv)[0].home)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    environment.configure(args.home)
     return int(args.func(args) or 0)
 
 

@@ -11,6 +11,8 @@ def configure(home: str | None = None) -> None:
     dirs = work_dirs(home)
     os.environ["INKSET_HOME"] = str(dirs.home)
     os.environ.setdefault("PREFECT_HOME", str(dirs.prefect))
+    # Prefect creates its home without parents; its server then fails on "unable to open database"
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # The ephemeral server is what `make demo` runs on; a user with a real server sets PREFECT_API_URL.

@@ -45,18 +45,19 @@ def plan_folder(root: Path, prefix: str, options: FolderOptions) -> Iterator[Uni
 def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | Dropped]:
     path, key, split, options = payload
     label = Path(path).parent.name
+    source_ids = {"file": f"{label}/{Path(path).name}"}
     data = Path(path).read_bytes()
     try:
         image = decode_image(data, mode="RGB", max_pixels=options.max_pixels,
                              target_size=options.size, name=path)
     except ImageError as error:
         return [Dropped(key=key, split=split, status="failed", reason=error.reason,
-                        labels={"class": label}, source_ids={"file": Path(path).name})]
+                        labels={"class": label}, source_ids=source_ids)]
     original = image.size
     image = resize_image(image, options.size, options.resize_mode)
     return [Sample(key=key, split=split, image=encode_image(image), labels={"class": label},
                    meta={"file": Path(path).name}, source_sha256=sha256_hex(data),
-                   source_ids={"file": f"{label}/{Path(path).name}"}, width=image.width,
+                   source_ids=source_ids, width=image.width,
                    height=image.height, original_width=original[0], original_height=original[1],
                    dedup=sha256_hex(data))]
 

@@ -95,13 +95,16 @@ def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None
     marker = {"definition_hash": definition_hash(spec.definition), "planned": dict(planned),
               "spec": repr(spec)}
     marker_path = release_dir / BUILD_MARKER
-    if marker_path.exists() and json.loads(marker_path.read_text()) != json.loads(
+    if marker_path.is_file() and json.loads(marker_path.read_text()) != json.loads(
             json.dumps(marker, sort_keys=True)):
         log.warning("%s holds a partial build of another definition: starting over", release_dir)
         shutil.rmtree(release_dir)
-    release_dir.mkdir(parents=True, exist_ok=True)
-    if not marker_path.exists():
-        atomic.write_json(marker_path, marker)
+    try:
+        release_dir.mkdir(parents=True, exist_ok=True)
+        if not marker_path.exists():
+            atomic.write_json(marker_path, marker)
+    except OSError as error:
+        raise OSError(f"cannot write release to {release_dir}: {error}") from error
 
 
 def _safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:

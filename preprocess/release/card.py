@@ -57,7 +57,10 @@ def write_sample_grid(path: Path, shard_paths: list[Path], image_ext: str, limit
         with tarfile.open(shard) as tar:
             for member in tar:
                 if member.name.endswith("." + image_ext) and member.name.count(".") == 1:
-                    image = Image.open(tar.extractfile(member)).convert("RGB")
+                    try:
+                        image = Image.open(tar.extractfile(member)).convert("RGB")
+                    except (OSError, ValueError):  # the grid is a preview: skip, never fail
+                        continue
                     image.thumbnail((GRID_CELL, GRID_CELL))
                     tiles.append(image)
                     if len(tiles) == limit:

@@ -1,0 +1,83 @@
+"""Release flows and commands: build from an image folder, verify, publish a lock, export metadata."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
+from preprocess.paths import project_root, work_dirs
+from preprocess.release import build_release
+from preprocess.release.publish import export_metadata_only, write_lock
+from preprocess.release.verify import VerificationError, verify_release
+
+
+@task
+def build_folder_release(root: str, dataset: str, version: str, workers: int) -> str:
+    options = FolderOptions()
+    result = build_release(folder_spec(Path(root), dataset, version, options),
+                           plan_folder(Path(root), dataset, options), render_file,
+                           releases_root=work_dirs().releases, workers=workers)
+    return str(result.path)
+
+
+@task
+def verify(release: str) -> dict[str, int]:
+    return verify_release(Path(release))
+
+
+@flow(name="folder-release")
+def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2) -> str:
+    """Build a release from `<root>/<class>/<image>` and verify it."""
+    path = build_folder_release(root, dataset, version, workers)
+    counts = verify(path)
+    get_run_logger().info("release %s verified: %s samples per split", path, counts)
+    return path
+
+
+def _verify_command(args: argparse.Namespace) -> int:
+    try:
+        counts = verify_release(Path(args.release))
+    except (VerificationError, FileNotFoundError) as error:
+        print(f"verify failed: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.release}: OK ({', '.join(f'{s}: {n}' for s, n in counts.items())} samples)")
+    return 0
+
+
+def _publish_command(args: argparse.Namespace) -> int:
+    path = write_lock(Path(args.release), project_root() / "data_manifests" / "locks")
+    print(f"lock written: {path}")
+    return 0
+
+
+def _metadata_command(args: argparse.Namespace) -> int:
+    print(f"metadata-only release: {export_metadata_only(Path(args.release), Path(args.out))}")
+    return 0
+
+
+def _folder_command(args: argparse.Namespace) -> int:
+    print(folder_release_flow(args.root, args.dataset, args.version, args.workers))
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("verify", help="recompute checksums and counts of a release")
+    p.add_argument("release", help="releases/<dataset>/<version>")
+    p.set_defaults(func=_verify_command)
+    p = subparsers.add_parser("publish", help="verify a release and write its lock file "
+                              "into data_manifests/locks/")
+    p.add_argument("release")
+    p.set_defaults(func=_publish_command)
+    p = subparsers.add_parser("metadata-only", help="export a release without its images")
+    p.add_argument("release")
+    p.add_argument("out")
+    p.set_defaults(func=_metadata_command)
+    p = subparsers.add_parser("build-folder", help="a release from <root>/<class>/<image> files")
+    p.add_argument("root")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--version", default="1")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_folder_command)

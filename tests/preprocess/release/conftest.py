@@ -1,0 +1,76 @@
+"""Fixtures for the release-writer tests: a small image folder with known good and bad files."""
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from PIL import Image
+
+from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
+from preprocess.release import build_release
+from preprocess.shapes import generate_shapes
+
+PER_CLASS = 12
+BAD_FILES = {"circle/corrupt.jpg": "undecodable", "square/empty.jpg": "empty_file",
+             "triangle/bomb.png": "too_many_pixels"}
+DUPLICATE = "cross/zz_copy_of_cross00000.jpg"  # sorts after the original, which is kept
+
+
+def bomb_png() -> bytes:
+    """A 20,000 x 20,000 image that compresses to a few kilobytes (1-bit PNG)."""
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000), 0).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def make_folder(root: Path, bomb: bytes) -> Path:
+    """Shapes (4 classes x PER_CLASS) plus a corrupt JPEG, a zero-byte file, a bomb, a duplicate."""
+    generate_shapes(root, per_class=PER_CLASS, seed=1)
+    good = (root / "circle" / "circle00001.jpg").read_bytes()
+    (root / "circle" / "corrupt.jpg").write_bytes(good[: len(good) // 3] + b"\x00" * 50)
+    (root / "square" / "empty.jpg").write_bytes(b"")
+    (root / "triangle" / "bomb.png").write_bytes(bomb)
+    shutil.copyfile(root / "cross" / "cross00000.jpg", root / DUPLICATE)
+    return root
+
+
+def build(folder: Path, releases_root: Path, workers: int = 1, dataset: str = "shapes",
+          **spec_changes):
+    options = FolderOptions(size=(48, 48))
+    spec = folder_spec(folder, dataset, "1", options)
+    if spec_changes:
+        from dataclasses import replace
+        spec = replace(spec, **spec_changes)
+    return build_release(spec, plan_folder(folder, dataset, options), render_file,
+                         releases_root=releases_root, workers=workers, progress=False)
+
+
+def total_items() -> int:
+    return 4 * PER_CLASS + len(BAD_FILES) + 1
+
+
+@pytest.fixture(scope="session")
+def tools():
+    """The helpers above, for tests (tests/ is not a package, so they cannot be imported)."""
+    return SimpleNamespace(build=build, make_folder=make_folder, bomb_png=bomb_png,
+                           total_items=total_items, BAD_FILES=BAD_FILES, DUPLICATE=DUPLICATE,
+                           PER_CLASS=PER_CLASS)
+
+
+@pytest.fixture(scope="session")
+def bomb():
+    return bomb_png()
+
+
+@pytest.fixture(scope="session")
+def image_folder(tmp_path_factory, bomb):
+    return make_folder(tmp_path_factory.mktemp("folder") / "shapes", bomb)
+
+
+@pytest.fixture(scope="session")
+def release(image_folder, tmp_path_factory):
+    return build(image_folder, tmp_path_factory.mktemp("releases"), workers=2)
