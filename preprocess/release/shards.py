@@ -7,12 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import io
-import tarfile
-
 import pandas as pd
 
 from . import atomic
+from .tarstream import TarStream
 from .samples import Dropped, Sample
 from .spec import ReleaseSpec
 
@@ -74,9 +72,10 @@ class OpenShard:
         self.tar_path = release_dir / f"{self.name}.tar"
         self._tmp = atomic.temp_name(self.tar_path)
         self._file = open(self._tmp, "wb")
-        # tarfile in seekable "w" mode: webdataset.TarWriter streams through tarfile's "w|" mode,
-        # which measured 40% slower here for the same bytes (benchmarks/bench_writer.py)
-        self._tar = tarfile.open(fileobj=self._file, mode="w", format=tarfile.PAX_FORMAT)
+        # TarStream writes tarfile's bytes with fixed header fields (mtime 0, uid/gid 0, empty
+        # names, mode 0444: byte-identical shards, DESIGN §8); webdataset.TarWriter and tarfile
+        # measured 1.6x slower for the same bytes (benchmarks/bench_writer.py)
+        self._tar = TarStream(self._file)
         self.rows: list[dict[str, Any]] = []
         self.samples = 0
         self.payload_bytes = 0
@@ -87,14 +86,8 @@ class OpenShard:
         for ext in sorted(members):
             if ext == "__key__":
                 continue
-            data = members[ext]
-            # fixed header fields make shards byte-identical across builds (DESIGN §8)
-            info = tarfile.TarInfo(f"{key}.{ext}")
-            info.size, info.mtime, info.mode = len(data), 0, 0o444
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            self._tar.addfile(info, io.BytesIO(data))
-            self.payload_bytes += len(data)
+            self._tar.add(f"{key}.{ext}", members[ext])
+            self.payload_bytes += len(members[ext])
         self.samples += 1
         self.rows.append(row)
 
