@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
 from flows.release import folder_release_flow
+from preprocess.definitions import read_definition
 from preprocess.paths import work_dirs
 from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
@@ -19,17 +21,21 @@ STAGE_DEMOS = ("flows.manga109", "flows.gcd", "flows.pixiv")
 
 
 @task
-def generate_demo_images(per_class: int) -> str:
+def generate_demo_images(per_class: int, seed: int) -> str:
     root = work_dirs().cache / "demo-shapes"
-    generate_shapes(root, per_class=per_class)
+    generate_shapes(root, per_class=per_class, seed=seed)
     return str(root)
 
 
 @flow(name="inkset-demo")
-def demo_flow(per_class: int = 24) -> list[str]:
+def demo_flow() -> list[str]:
     """Build the foundation's shapes release, then each stage's demo; verify every release."""
     logger = get_run_logger()
-    releases = [folder_release_flow(generate_demo_images(per_class), "demo-shapes")]
+    definition = read_definition("demo-shapes")
+    generator = definition["generator"]
+    images = generate_demo_images(generator["per_class"], generator["seed"])
+    releases = [folder_release_flow(images, definition["dataset"], definition["version"],
+                                    definition=definition)]
     for name in STAGE_DEMOS:
         try:
             module = importlib.import_module(name)
@@ -54,10 +60,8 @@ def _demo_command(args: argparse.Namespace) -> int:
     print("\nReleases built and verified:")
     for release in releases:
         print(f"  {release}")
-    shards = {}
     first = Path(releases[0])
-    for index in sorted(first.glob("*.shardindex.json")):
-        shards[index.name.split(".")[0]] = list(sorted(first.glob(f"{index.name.split('.')[0]}-*.tar")))
+    shards = json.loads((first / "dataset.json").read_text())["shards"]
     print(f"\nLoad one (run inside {first}):\n" + loading_snippet(shards))
     return 0
 

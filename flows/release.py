@@ -15,9 +15,10 @@ from preprocess.release.verify import VerificationError, verify_release
 
 
 @task
-def build_folder_release(root: str, dataset: str, version: str, workers: int) -> str:
-    options = FolderOptions()
-    result = build_release(folder_spec(Path(root), dataset, version, options),
+def build_folder_release(root: str, dataset: str, version: str, workers: int,
+                         definition: dict | None = None) -> str:
+    options = FolderOptions.from_definition(definition or {})
+    result = build_release(folder_spec(Path(root), dataset, version, options, definition),
                            plan_folder(Path(root), dataset, options), render_file,
                            releases_root=work_dirs().releases, workers=workers)
     return str(result.path)
@@ -29,9 +30,10 @@ def verify(release: str) -> dict[str, int]:
 
 
 @flow(name="folder-release")
-def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2) -> str:
+def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2,
+                        definition: dict | None = None) -> str:
     """Build a release from `<root>/<class>/<image>` and verify it."""
-    path = build_folder_release(root, dataset, version, workers)
+    path = build_folder_release(root, dataset, version, workers, definition)
     counts = verify(path)
     get_run_logger().info("release %s verified: %s samples per split", path, counts)
     return path

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.definitions import choose
+from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
+                               sha256_hex)
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
@@ -18,6 +20,14 @@ class FolderOptions:
     resize_mode: str = "center_crop"
     test_fraction: float = 0.2
     max_pixels: int = 120_000_000
+
+    @classmethod
+    def from_definition(cls, definition: dict) -> "FolderOptions":
+        images, split = definition.get("images", {}), definition.get("split", {})
+        return cls(size=tuple(images.get("size", (64, 64))),
+                   resize_mode=choose("images.resize_mode",
+                                      images.get("resize_mode", "center_crop"), RESIZE_MODES),
+                   test_fraction=float(split.get("test_fraction", 0.2)))
 
 
 def folder_key(prefix: str, path: Path) -> str:
@@ -62,12 +72,17 @@ def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | D
                    dedup=sha256_hex(data))]
 
 
-def folder_spec(root: Path, dataset: str, version: str, options: FolderOptions) -> ReleaseSpec:
+def folder_spec(root: Path, dataset: str, version: str, options: FolderOptions,
+                definition: dict | None = None) -> ReleaseSpec:
     classes = sorted(p.name for p in Path(root).iterdir() if p.is_dir())
+    definition = definition or {}
     return ReleaseSpec(
         dataset=dataset, version=version, splits=("train", "test"),
         label_sets={"class": tuple(classes)}, cls_label_set="class",
-        definition={"source": "image-folder", "classes": classes, "size": list(options.size),
-                    "resize_mode": options.resize_mode, "test_fraction": options.test_fraction},
-        description=f"Images of {Path(root).name}, one class per folder.",
+        definition={**definition, "source": "image-folder", "classes": classes,
+                    "size": list(options.size), "resize_mode": options.resize_mode,
+                    "test_fraction": options.test_fraction},
+        description=definition.get("description",
+                                   f"Images of {Path(root).name}, one class per folder."),
+        license=definition.get("license", ""),
         source_snapshot={"root": str(root)})

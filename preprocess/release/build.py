@@ -172,6 +172,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
                     for name, _ in shard_counts[split]][:4]
     card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
     card.write_card(release_dir, spec, manifest, counts, shard_counts)
+    _write_diff(release_dir, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
@@ -191,6 +192,28 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     })
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)
+
+
+def _write_diff(release_dir: Path, manifest: pd.DataFrame) -> None:
+    """diff.json against the newest earlier complete version: added, removed, changed keys."""
+    earlier = []
+    for other in release_dir.parent.iterdir():
+        if other != release_dir and (other / CARD_FILE).is_file():
+            earlier.append((json.loads((other / CARD_FILE).read_text())["created"], other))
+    if not earlier:
+        return
+    previous = max(earlier)[1]
+    old = pd.read_parquet(previous / "manifest.parquet")
+    old = old[old["status"] == "success"].set_index("key")
+    new = manifest[manifest["status"] == "success"].set_index("key")
+    common = old.index.intersection(new.index)
+    changed = [k for k in common if (old.at[k, "sha256"], old.at[k, "labels"])
+               != (new.at[k, "sha256"], new.at[k, "labels"])]
+    atomic.write_json(release_dir / "diff.json", {
+        "previous_version": previous.name,
+        "added": sorted(new.index.difference(old.index)),
+        "removed": sorted(old.index.difference(new.index)),
+        "changed": sorted(changed)})
 
 
 def _finished_result(release_dir: Path) -> ReleaseResult:

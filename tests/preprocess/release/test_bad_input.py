@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tarfile
 from pathlib import Path
 
@@ -128,3 +129,18 @@ def test_takedown_list_removes_samples(tmp_path):
     manifest = pd.read_parquet(result.path / "manifest.parquet").set_index("key")
     assert manifest.loc["k1", "status"] == "takedown"
     assert result.samples() == 2
+
+
+def test_a_new_version_records_its_diff(tmp_path):
+    from dataclasses import replace
+    build_release(SPEC, units(["k0", "k1", "k2"]), render_toy, releases_root=tmp_path,
+                  progress=False)
+
+    def render_changed(payload):
+        key, _ = payload[0]
+        return [toy_sample(key, label="b" if key == "k1" else "a")]
+    second = build_release(replace(SPEC, version="2"), units(["k1", "k2", "k3"]), render_changed,
+                           releases_root=tmp_path, progress=False)
+    diff = json.loads((second.path / "diff.json").read_text())
+    assert diff == {"previous_version": "1", "added": ["k3"], "removed": ["k0"],
+                    "changed": ["k1"]}
