@@ -1,6 +1,7 @@
 """build_release: plan → render in a bounded process pool → shards → manifest, indexes, card, card last."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -92,11 +93,12 @@ def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
 
 def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None:
     """Create the directory; throw away a partial build of a different definition."""
-    marker = {"definition_hash": definition_hash(spec.definition), "planned": dict(planned),
-              "spec": repr(spec)}
+    # canonical JSON, not repr: a frozenset's order changes between processes
+    marker = json.loads(json.dumps(
+        {"spec": dataclasses.asdict(spec), "planned": dict(planned)}, sort_keys=True,
+        default=lambda value: sorted(value) if isinstance(value, (set, frozenset)) else str(value)))
     marker_path = release_dir / BUILD_MARKER
-    if marker_path.is_file() and json.loads(marker_path.read_text()) != json.loads(
-            json.dumps(marker, sort_keys=True)):
+    if marker_path.is_file() and json.loads(marker_path.read_text()) != marker:
         log.warning("%s holds a partial build of another definition: starting over", release_dir)
         shutil.rmtree(release_dir)
     try:

@@ -144,3 +144,19 @@ def test_a_new_version_records_its_diff(tmp_path):
     diff = json.loads((second.path / "diff.json").read_text())
     assert diff == {"previous_version": "1", "added": ["k3"], "removed": ["k0"],
                     "changed": ["k1"]}
+
+
+def test_a_partial_build_of_another_definition_is_started_over(tmp_path):
+    from dataclasses import replace
+    keys = [f"k{i:02d}" for i in range(16)]
+
+    def render_breaking(payload):
+        key, _ = payload[0]
+        return [toy_sample(key, label="zebra" if key == "k10" else "a")]
+    with pytest.raises(ValueError):
+        build_release(SPEC, units(keys), render_breaking, releases_root=tmp_path, progress=False)
+    changed = replace(SPEC, definition={"size": 2})
+    result = build_release(changed, units(keys), render_toy, releases_root=tmp_path,
+                           progress=False)
+    assert result.resumed_shards == 0
+    assert result.samples() == 16
