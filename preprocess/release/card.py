@@ -89,7 +89,8 @@ def _table(rows: list[list[Any]], header: list[str]) -> tuple[str, str]:
 
 def loading_snippet(shard_counts: Mapping[str, list]) -> str:
     """How to open this release with each reader, for the first split that has shards."""
-    split = next((s for s, shards in shard_counts.items() if shards), "train")
+    with_shards = [s for s, shards in shard_counts.items() if shards]
+    split = "train" if "train" in with_shards else next(iter(with_shards), "train")
     last = max(len(shard_counts.get(split, [])) - 1, 0)
     return (f"import webdataset as wds\n"
             f"ds = wds.WebDataset('{split}-{{000000..{last:06d}}}.tar').decode('pil')\n"
