@@ -26,8 +26,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip check
 	touch $@
 
-demo: install  ## the whole pipeline offline on replica sources (SOURCE=live for the real sites)
-	$(INKSET) demo --source $(SOURCE)
+demo: install  ## the whole pipeline end to end, offline, on replica sources
+	$(INKSET) demo
 
 test: install  ## the test suite
 	$(BIN)/python -m pytest -q
