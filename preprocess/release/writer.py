@@ -62,14 +62,9 @@ class ReleaseWriter:
     # -- adding items ---------------------------------------------------------------------
     def add(self, item: Sample | Dropped) -> None:
         """Add one item in stream order; raises ValueError naming the key on invalid input."""
-        if item.key in self._seen_keys:
-            raise ValueError(f"duplicate sample key {item.key!r}: a key appears once per release")
-        self._seen_keys.add(item.key)
+        self._claim(item)
         if item.key in self.done_keys:
             return
-        if item.split is not None and item.split not in self.spec.splits:
-            raise ValueError(f"item {item.key}: split {item.split!r} is not one of "
-                             f"{list(self.spec.splits)}")
         if isinstance(item, Sample):
             item = self._screen(item)
         if isinstance(item, Dropped):
@@ -85,13 +80,17 @@ class ReleaseWriter:
 
     def add_planned_drop(self, item: Dropped) -> None:
         """Record an item dropped before rendering (a filter decision): a manifest row only."""
+        self._claim(item)
+        self.unsharded.append(shards.row_for(item))
+
+    def _claim(self, item: Sample | Dropped) -> None:
+        """Check the key is new to this run and the split is known; remember the key."""
         if item.key in self._seen_keys:
             raise ValueError(f"duplicate sample key {item.key!r}: a key appears once per release")
         self._seen_keys.add(item.key)
         if item.split is not None and item.split not in self.spec.splits:
             raise ValueError(f"item {item.key}: split {item.split!r} is not one of "
                              f"{list(self.spec.splits)}")
-        self.unsharded.append(shards.row_for(item))
 
     def _screen(self, sample: Sample) -> Sample | Dropped:
         """Takedown and duplicate checks: both turn a sample into a manifest row."""
