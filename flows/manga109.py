@@ -1,0 +1,70 @@
+"""Manga109 flows: generate the replica (or read MANGA109_ROOT) and build the three datasets."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+
+from preprocess.manga109.datasets import plan, render
+from preprocess.manga109.options import Manga109Options
+from preprocess.manga109.synthetic import generate_release
+from preprocess.paths import work_dirs
+from preprocess.release import build_release
+
+DATASETS = ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")
+# The generator's titles are not in the Yanagisawa lists: its faces split by title hash.
+REPLICA_OVERRIDES = {"manga109-faces": {"split": "title_hash", "test_fraction": 0.3}}
+
+
+@task
+def generate_replica(titles: int, spreads: int) -> str:
+    root = work_dirs().cache / "manga109-replica"
+    if not (root / "books.txt").exists():
+        generate_release(root, titles=titles, spreads=spreads)
+    return str(root)
+
+
+@task
+def build_dataset(root: str, name: str, overrides: dict, workers: int) -> str:
+    options = Manga109Options.load(name, **overrides)
+    spec, items = plan(Path(root), options)
+    return str(build_release(spec, items, render, releases_root=work_dirs().releases,
+                             workers=workers).path)
+
+
+@flow(name="manga109")
+def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
+                  workers: int = 2) -> list[str]:
+    """Build the Manga109 datasets from `root` (a real release) or from the generated replica."""
+    replica = root is None
+    if replica:
+        root = generate_replica(titles, spreads)
+    get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
+    return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
+                          workers) for name in DATASETS]
+
+
+@flow(name="manga109-demo")
+def demo_flow() -> list[str]:
+    return manga109_flow()
+
+
+def _command(args: argparse.Namespace) -> int:
+    root = args.root or os.environ.get("MANGA109_ROOT")
+    if args.source == "live" and not root:
+        print("--source live needs MANGA109_ROOT (an unpacked Manga109 release) or --root")
+        return 2
+    for path in manga109_flow(root=root, workers=args.workers):
+        print(path)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("manga109", help="Manga109 pages / panels / faces datasets")
+    p.add_argument("--source", choices=("replica", "live"), default="replica",
+                   help="replica: the generated release (unless MANGA109_ROOT is set)")
+    p.add_argument("--root", help="an unpacked Manga109 release (default: $MANGA109_ROOT)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_command)
