@@ -29,7 +29,7 @@ def generate_replica(titles: int, spreads: int) -> str:
 @task
 def build_dataset(root: str, name: str, overrides: dict, workers: int) -> str:
     options = Manga109Options.load(name, **overrides)
-    spec, items = plan(Path(root), options)
+    spec, items = plan(Path(root), options, cache_dir=work_dirs().cache)
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 

@@ -12,8 +12,8 @@ from PIL import Image
 from preprocess.paths import project_root
 from preprocess.release import Dropped, ReleaseSpec, Unit
 
-from .annotations import (AnnotationError, Book, Box, Page, annotation_path, parse_annotation,
-                          read_books)
+from .annotations import AnnotationError, Book, Box, Page, annotation_path, read_books
+from .cache import load_book
 from .crops import Crop, render_image
 from .options import Manga109Options
 from .planners import (_face_crops, _page_crops, _panel_crops, image_drops, key_title,
@@ -89,14 +89,19 @@ def _title_list(options: Manga109Options, split: str) -> set[str]:
             if line.strip() and not line.startswith("#")}
 
 
-def plan(root: Path, options: Manga109Options) -> tuple[ReleaseSpec, list[Unit | Dropped]]:
-    """The release spec and every unit and dropped item of one Manga109 dataset."""
+def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
+         ) -> tuple[ReleaseSpec, list[Unit | Dropped]]:
+    """The release spec and every unit and dropped item of one Manga109 dataset.
+
+    With `cache_dir`, parsed annotations are cached there (keyed by version and file hash).
+    """
     root = Path(root)
     books: dict[str, Book] = {}
     items: list[Unit | Dropped] = []
     for title in select_titles(root, options):
         try:
-            books[title] = parse_annotation(annotation_path(root, title, options.annotation_version))
+            books[title] = load_book(annotation_path(root, title, options.annotation_version),
+                                     options.annotation_version, cache_dir)
         except AnnotationError as error:
             log.warning("skipping title %s: %s", title, error)
             items.append(Dropped(key=f"m109-{key_title(title)}", split=None, status="failed",
