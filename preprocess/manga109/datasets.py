@@ -1,6 +1,7 @@
 """Plan the three Manga109 datasets: pages, panels and faces, as render units and dropped rows."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -76,17 +77,41 @@ def split_for(options: Manga109Options, title: str, image_index: int) -> str:
     if options.split == "title_holdout":
         return "test" if title in options.holdout_titles else "train"
     if options.split == "title_lists":
-        return "train" if title in _title_list(options, "train") else "test"
+        # the first list naming the title decides; titles in no list form the `rest` split
+        for split in options.split_lists:
+            if split != "rest" and title in _title_list(options, split):
+                return split
+        return options.split_lists.get("rest", "test")
     if options.split == "title_hash":
         return "test" if _fraction(f"{options.seed}:{title}") < options.test_fraction else "train"
     group = f"{options.seed}:{title}:{image_index}"  # random_page: a whole image is one group
     return "test" if _fraction(group) < options.test_fraction else "train"
 
 
-def _title_list(options: Manga109Options, split: str) -> set[str]:
-    path = project_root() / options.split_lists[split]
-    return {line.strip() for line in path.read_text().splitlines()
-            if line.strip() and not line.startswith("#")}
+@functools.lru_cache(maxsize=64)
+def _read_title_list(path: Path) -> frozenset[str]:
+    return frozenset(line.strip() for line in path.read_text().splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _title_list(options: Manga109Options, split: str) -> frozenset[str]:
+    return _read_title_list(project_root() / options.split_lists[split])
+
+
+def in_eval_subset(options: Manga109Options, title: str) -> bool | None:
+    """Whether the title is in the marked evaluation subset (e.g. Yanagisawa's 11); None: none."""
+    if not options.eval_subset:
+        return None
+    return title in _read_title_list(project_root() / options.eval_subset)
+
+
+def splits_of(options: Manga109Options) -> tuple[str, ...]:
+    """The release's split names: the title lists' own (plus `rest`), else train/test."""
+    if options.split != "title_lists":
+        return ("train", "test")
+    names = [s for s in options.split_lists if s != "rest"]
+    rest = options.split_lists.get("rest", "test")
+    return tuple(names + ([rest] if rest not in names else []))
 
 
 def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
@@ -127,7 +152,7 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
                                   payload=(str(info.path), "L" if options.kind != "faces"
                                            else "RGB", options.resize_mode, tuple(crops))))
     spec = ReleaseSpec(
-        dataset=options.dataset, version=options.version, splits=("train", "test"),
+        dataset=options.dataset, version=options.version, splits=splits_of(options),
         label_sets=label_sets, cls_label_set=next(iter(label_sets)),
         has_text=options.kind == "faces", definition=options.definition,
         description=options.description, license=options.definition.get("license", ""),

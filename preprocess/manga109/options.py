@@ -30,7 +30,8 @@ class Manga109Options:
     min_face_side: int = 30
     face_enlarge: float = 2.0
     min_faces_per_character: int = 10
-    split_lists: dict = field(default_factory=dict)   # split name -> titles (faces)
+    split_lists: dict = field(default_factory=dict)   # split name -> title list file; "rest"
+    eval_subset: str = ""                             # title list file marked in sample .json
     description: str = ""
     definition: dict = field(default_factory=dict)
 

@@ -28,7 +28,9 @@ def box_key(title: str, box: Box) -> str:
 def _meta(options, book: Book, info, side: str, box, character_id=None, character_name=None,
           box_id=None) -> dict[str, Any]:
     """One schema for every sample of every Manga109 dataset (null where it does not apply)."""
+    from .datasets import in_eval_subset
     return {"title": book.title, "image_index": info.index, "half": side or None,
+            "eval_subset": in_eval_subset(options, book.title),
             "box": list(box), "box_id": box_id, "character_id": character_id,
             "character_name": character_name, "annotation_version": options.annotation_version,
             "image_width": info.width, "image_height": info.height}

@@ -68,3 +68,32 @@ def test_title_lists_split_83_train_and_26_test_without_leaks(shared_fixtures):
     assert test == read_list(shared_fixtures / "manga109/splits/yanagisawa_test_26.DERIVED.txt")
     eval_11 = read_list(shared_fixtures / "manga109/splits/yanagisawa_eval_11.txt")
     assert eval_11 <= test
+
+
+@pytest.mark.parametrize("prefix,sizes", [("tsubota2018", {"train": 83, "val": 10, "test": 11}),
+                                          ("coo2022", {"train": 89, "val": 10, "test": 10})])
+def test_other_literature_splits_as_options(shared_fixtures, prefix, sizes):
+    lists = {s: f"data_manifests/manga109/{prefix}_{s}.txt" for s in ("train", "val", "test")}
+    options = Manga109Options.load("manga109-faces", split_lists=lists)
+    titles = [t for t in (shared_fixtures / "manga109/books.txt").read_text().split() if t]
+    splits = [split_for(options, t, 0) for t in titles]
+    counts = {s: splits.count(s) for s in ("train", "val", "test")}
+    assert counts["val"] == sizes["val"]
+    assert counts["train"] == sizes["train"]
+    # titles in none of the lists (e.g. Tsubota leaves some out) fall to test
+    assert counts["train"] + counts["val"] + counts["test"] == len(titles)
+
+
+def test_the_eval_subset_is_marked():
+    from preprocess.manga109.datasets import in_eval_subset
+
+    options = Manga109Options.load("manga109-faces")
+    assert in_eval_subset(options, "ARMS") is True  # test_eval in per_title.csv
+    assert in_eval_subset(Manga109Options.load("manga109-artist-pages"), "ARMS") is None
+
+
+def test_title_holdout_keeps_whole_titles_out(tmp_path):
+    options = Manga109Options.load("manga109-artist-pages", split="title_holdout",
+                                   holdout_titles=["Arisa"])
+    assert {split_for(options, "Arisa", i) for i in range(20)} == {"test"}
+    assert {split_for(options, "ARMS", i) for i in range(20)} == {"train"}
