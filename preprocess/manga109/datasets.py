@@ -1,8 +1,6 @@
 """Plan the three Manga109 datasets: pages, panels and faces, as render units and dropped rows."""
 from __future__ import annotations
 
-import functools
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,23 +8,19 @@ from typing import Iterator
 
 from PIL import Image
 
-from preprocess.paths import project_root
 from preprocess.release import Dropped, ReleaseSpec, Unit
 
 from .annotations import AnnotationError, Book, Box, Page, annotation_path, read_books
 from .cache import load_book
-from .crops import Crop, render_image
+from .crops import render_image
 from .options import Manga109Options
 from .planners import (_face_crops, _page_crops, _panel_crops, image_drops, key_title,
                        qualifying_characters)
+from .splits import splits_of
 from .spreads import PageSkipped, scaled_boxes
 
 log = logging.getLogger(__name__)
 render = render_image  # the render function build_release runs in its workers
-
-
-def _fraction(text: str) -> float:
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -71,47 +65,6 @@ def iter_images(root: Path, title: str, book: Book) -> Iterator[ImageInfo | tupl
             yield page, "undecodable", f"{path}: {error}"
             continue
         yield ImageInfo(title, page.index, path, width, height, boxes)
-
-
-def split_for(options: Manga109Options, title: str, image_index: int) -> str:
-    if options.split == "title_holdout":
-        return "test" if title in options.holdout_titles else "train"
-    if options.split == "title_lists":
-        # the first list naming the title decides; titles in no list form the `rest` split
-        for split in options.split_lists:
-            if split != "rest" and title in _title_list(options, split):
-                return split
-        return options.split_lists.get("rest", "test")
-    if options.split == "title_hash":
-        return "test" if _fraction(f"{options.seed}:{title}") < options.test_fraction else "train"
-    group = f"{options.seed}:{title}:{image_index}"  # random_page: a whole image is one group
-    return "test" if _fraction(group) < options.test_fraction else "train"
-
-
-@functools.lru_cache(maxsize=64)
-def _read_title_list(path: Path) -> frozenset[str]:
-    return frozenset(line.strip() for line in path.read_text().splitlines()
-                     if line.strip() and not line.startswith("#"))
-
-
-def _title_list(options: Manga109Options, split: str) -> frozenset[str]:
-    return _read_title_list(project_root() / options.split_lists[split])
-
-
-def in_eval_subset(options: Manga109Options, title: str) -> bool | None:
-    """Whether the title is in the marked evaluation subset (e.g. Yanagisawa's 11); None: none."""
-    if not options.eval_subset:
-        return None
-    return title in _read_title_list(project_root() / options.eval_subset)
-
-
-def splits_of(options: Manga109Options) -> tuple[str, ...]:
-    """The release's split names: the title lists' own (plus `rest`), else train/test."""
-    if options.split != "title_lists":
-        return ("train", "test")
-    names = [s for s in options.split_lists if s != "rest"]
-    rest = options.split_lists.get("rest", "test")
-    return tuple(names + ([rest] if rest not in names else []))
 
 
 def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None

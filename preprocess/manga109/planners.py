@@ -10,6 +10,7 @@ from preprocess.release import Dropped
 from .annotations import Book, Box, Page, is_other
 from .crops import Crop
 from .options import Manga109Options
+from .splits import in_eval_subset, split_for
 from .spreads import clip_box, half_of, halves
 
 def key_title(title: str) -> str:
@@ -28,7 +29,6 @@ def box_key(title: str, box: Box) -> str:
 def _meta(options, book: Book, info, side: str, box, character_id=None, character_name=None,
           box_id=None) -> dict[str, Any]:
     """One schema for every sample of every Manga109 dataset (null where it does not apply)."""
-    from .datasets import in_eval_subset
     return {"title": book.title, "image_index": info.index, "half": side or None,
             "eval_subset": in_eval_subset(options, book.title),
             "box": list(box), "box_id": box_id, "character_id": character_id,
@@ -37,7 +37,6 @@ def _meta(options, book: Book, info, side: str, box, character_id=None, characte
 
 
 def _page_crops(options, book, info, labels):
-    from .datasets import split_for
     split = split_for(options, book.title, info.index)
     crops = []
     for half in halves(info.width, info.height):
@@ -50,7 +49,6 @@ def _page_crops(options, book, info, labels):
 
 
 def _panel_crops(options, book, info, labels):
-    from .datasets import split_for
     split = split_for(options, book.title, info.index)
     parts = halves(info.width, info.height)
     crops, drops = [], []
@@ -113,7 +111,6 @@ def frame_text(face: Box, boxes: tuple[Box, ...]) -> tuple[str | None, str]:
 
 
 def _face_crops(options, book, info, labels):
-    from .datasets import split_for
     split = split_for(options, book.title, info.index)
     parts = halves(info.width, info.height)
     crops, drops = [], []
@@ -147,7 +144,6 @@ def _face_crops(options, book, info, labels):
 
 def image_drops(options, title: str, book: Book, page: Page, reason: str, detail: str):
     """Rows for every sample an unusable image would have given."""
-    from .datasets import split_for
     split = split_for(options, title, page.index)
     ids = {"title": title, "image": page.index}
     if options.kind == "pages":

@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 
-from preprocess.manga109.datasets import select_titles, split_for
+from preprocess.manga109.datasets import select_titles
+from preprocess.manga109.splits import split_for
 from preprocess.manga109.options import Manga109Options
 from preprocess.paths import project_root
 
@@ -85,7 +86,7 @@ def test_other_literature_splits_as_options(shared_fixtures, prefix, sizes):
 
 
 def test_the_eval_subset_is_marked():
-    from preprocess.manga109.datasets import in_eval_subset
+    from preprocess.manga109.splits import in_eval_subset
 
     options = Manga109Options.load("manga109-faces")
     assert in_eval_subset(options, "ARMS") is True  # test_eval in per_title.csv
