@@ -13,7 +13,8 @@ from typing import Any
 AJAX = "https://www.pixiv.net/ajax"
 REFERER = "https://www.pixiv.net/"  # i.pximg.net answers 403 without a pixiv Referer
 # <id>_p<n>.<ext> or <id>-<32 hex>_p<n>.<ext>; samples add _master1200, ugoira _ugoira0
-IMAGE_NAME = re.compile(r"/(?P<id>\d+)(?:-[0-9a-f]{32})?_(?:p(?P<page>\d+)|ugoira\d+)"
+# (ugoira samples carry no page: <id>_master1200.jpg)
+IMAGE_NAME = re.compile(r"/(?P<id>\d+)(?:-[0-9a-f]{32})?(?:_p(?P<page>\d+)|_ugoira\d+)?"
                         r"(?:_master1200|_square1200)?\.(?P<ext>jpg|jpeg|png|gif|webp)(?:\?|$)")
 ILLUST_TYPES = {0: "illust", 1: "manga", 2: "ugoira"}
 

@@ -1,0 +1,239 @@
+"""A loopback Pixiv: the website's AJAX API and an i.pximg.net-like image host, generated artists.
+
+Same paths and JSON shapes as the real site (fixtures in ../shared/fixtures/pixiv): envelopes with
+`[]` bodies on error, `{id: null}` maps, null URLs for restricted works, multi-page works with a
+/pages list, ugoira, AI-flagged works, hashed file names. The image host answers 403 without a
+Referer on *.pixiv.net, and both hosts answer 429 with Retry-After to requests closer together than
+`min_interval`. Each artist draws in its own palette and stroke pattern; tags follow the content.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+from PIL import Image, ImageDraw
+
+ROBOTS = "User-agent: *\nDisallow: /admin/\n"
+SUBJECTS = ("cat", "sword", "flower", "robot")  # a work's subject: drawn and tagged
+
+
+@dataclass(frozen=True)
+class Work:
+    illust_id: int
+    user_id: int
+    pages: int
+    illust_type: int = 0      # 0 illust, 1 manga, 2 ugoira
+    x_restrict: int = 0
+    ai_type: int = 1
+    deleted: bool = False
+    hashed_name: bool = False
+    subject: str = "cat"
+
+
+@dataclass
+class PixivTruth:
+    artists: dict[int, str] = field(default_factory=dict)        # user id -> name
+    works: dict[int, Work] = field(default_factory=dict)          # illust id -> work
+
+    def kept(self, user_id: int) -> list[Work]:
+        """Works the default filters keep (all ages, not AI, no ugoira, not deleted)."""
+        return [w for w in self.works.values() if w.user_id == user_id and not w.deleted
+                and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
+
+
+def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) -> PixivTruth:
+    rng = random.Random(seed)
+    truth = PixivTruth()
+    next_id = 90_000_000
+    for a in range(artists):
+        user_id = 1_000 + a * 37
+        truth.artists[user_id] = f"artist{a}"
+        for w in range(works_per_artist):
+            next_id += rng.randrange(1, 5000)
+            special = w % 12  # each artist gets every kind of work
+            truth.works[next_id] = Work(
+                illust_id=next_id, user_id=user_id, pages=3 if special == 1 else 1,
+                illust_type=2 if special == 2 else (1 if special == 1 else 0),
+                x_restrict=1 if special == 3 else 0, ai_type=2 if special == 4 else 1,
+                deleted=special == 5, hashed_name=special == 6,
+                subject=SUBJECTS[(w + a) % len(SUBJECTS)])
+    return truth
+
+
+def draw(work: Work, page: int, size=(480, 640)) -> bytes:
+    """The artist's palette and stroke pattern, plus the subject's mark: learnable by both."""
+    style = random.Random(work.user_id)
+    hue = tuple(style.randrange(60, 256) for _ in range(3))
+    image = Image.new("RGB", size, hue)
+    pen = ImageDraw.Draw(image)
+    step, width = style.randrange(12, 40), style.randrange(1, 6)
+    for x in range(0, size[0] + size[1], step):
+        pen.line((x, 0, x - size[1] * style.choice((1, -1)) // 2, size[1]), fill=(30, 30, 30),
+                 width=width)
+    detail = random.Random(work.illust_id * 10 + page)
+    cx, cy = detail.randrange(120, size[0] - 120), detail.randrange(120, size[1] - 120)
+    index = SUBJECTS.index(work.subject)
+    box = (cx - 80, cy - 80, cx + 80, cy + 80)
+    [pen.ellipse, pen.rectangle, pen.chord, pen.pieslice][index](
+        box, *([0, 180] if index >= 2 else []), fill=(250, 250, 250), outline=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def _date_path(work: Work) -> str:
+    seconds = work.illust_id % 86_400
+    return f"2024/05/{1 + work.illust_id % 28:02d}/{seconds // 3600:02d}/{seconds // 60 % 60:02d}/{seconds % 60:02d}"
+
+
+def _name(work: Work) -> str:
+    if work.hashed_name:
+        return f"{work.illust_id}-{hashlib.md5(str(work.illust_id).encode()).hexdigest()}"
+    return str(work.illust_id)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    replica: "PixivReplica"
+    role: str  # "api" or "images"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        replica = self.replica
+        replica.log.append({"role": self.role, "path": self.path,
+                            "referer": self.headers.get("Referer"),
+                            "cookie": "PHPSESSID" in (self.headers.get("Cookie") or ""),
+                            "user_agent": self.headers.get("User-Agent")})
+        if replica.too_fast(self.role):
+            return self._send(429, b"slow down", "text/plain",
+                              {"Retry-After": str(replica.retry_after)})
+        path = urlparse(self.path).path
+        if path == "/robots.txt":
+            return self._send(200, ROBOTS.encode(), "text/plain")
+        if self.role == "images":
+            return self._image(path)
+        status, body = replica.api(path, "PHPSESSID" in (self.headers.get("Cookie") or ""))
+        self._send(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+    def _image(self, path: str) -> None:
+        referer = urlparse(self.headers.get("Referer") or "").hostname or ""
+        if not (referer == "pixiv.net" or referer.endswith(".pixiv.net")):
+            return self._send(403, b"Forbidden", "text/html")
+        data = self.replica.image(path)
+        if data is None:
+            return self._send(404, b"Not Found", "text/html")
+        self._send(200, data, "image/jpeg")
+
+    def _send(self, status: int, body: bytes, kind: str, headers: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class PixivReplica:
+    """Start with `with PixivReplica(truth) as site:`; site.api_base / site.image_base are URLs."""
+
+    def __init__(self, truth: PixivTruth, min_interval: float = 0.0, retry_after: int = 1):
+        self.truth, self.min_interval, self.retry_after = truth, min_interval, retry_after
+        self.log: list[dict] = []
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._servers: list[ThreadingHTTPServer] = []
+
+    def __enter__(self) -> "PixivReplica":
+        for role in ("api", "images"):
+            handler = type(f"{role}Handler", (_Handler,), {"replica": self, "role": role})
+            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self._servers.append(server)
+        self.api_base = f"http://127.0.0.1:{self._servers[0].server_port}"
+        self.image_base = f"http://127.0.0.1:{self._servers[1].server_port}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    def too_fast(self, role: str) -> bool:
+        if not self.min_interval:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            last = self._last.get(role)
+            self._last[role] = now
+            return last is not None and now - last < self.min_interval
+
+    def api(self, path: str, logged_in: bool) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["ajax", "user"] and parts[3:] == ["profile", "all"]:
+            return self._profile(int(parts[2]))
+        if parts[:2] == ["ajax", "illust"] and len(parts) in (3, 4):
+            work = self.truth.works.get(int(parts[2]) if parts[2].isdigit() else -1)
+            if work is None or work.deleted:
+                return 404, {"error": True, "message": "Work has been deleted or the ID does "
+                             "not exist.", "body": []}
+            if len(parts) == 4 and parts[3] == "pages":
+                return 200, {"error": False, "message": "", "body": [
+                    {"urls": self.urls(work, p, with_mini=False), "width": 480, "height": 640}
+                    for p in range(work.pages)]}
+            return 200, {"error": False, "message": "", "body": self.detail(work, logged_in)}
+        return 404, {"error": True, "message": "An unknown error occurred", "body": []}
+
+    def _profile(self, user_id: int) -> tuple[int, dict]:
+        if user_id not in self.truth.artists:
+            return 404, {"error": True, "message": "User not found", "body": []}
+        works = [w for w in self.truth.works.values() if w.user_id == user_id]
+        illusts = {str(w.illust_id): None for w in works if w.illust_type != 1}
+        manga = {str(w.illust_id): None for w in works if w.illust_type == 1}
+        return 200, {"error": False, "message": "", "body": {
+            "illusts": illusts or [], "manga": manga or [], "novels": [], "mangaSeries": [],
+            "novelSeries": [], "pickup": []}}
+
+    def urls(self, work: Work, page: int, with_mini: bool = True) -> dict:
+        base, date, name = self.image_base, _date_path(work), _name(work)
+        frame = "" if work.illust_type == 2 else f"_p{page}"
+        urls = {"small": f"{base}/c/540x540_70/img-master/img/{date}/{name}{frame}_master1200.jpg",
+                "regular": f"{base}/img-master/img/{date}/{name}{frame}_master1200.jpg",
+                "original": f"{base}/img-original/img/{date}/{name}"
+                            + ("_ugoira0.jpg" if work.illust_type == 2 else f"_p{page}.jpg")}
+        if with_mini:
+            urls.update(mini=urls["small"], thumb=urls["small"])
+        else:
+            urls["thumb_mini"] = urls["small"]
+        return urls
+
+    def detail(self, work: Work, logged_in: bool) -> dict:
+        visible = work.x_restrict == 0 or logged_in  # R-18 needs a login: urls all null
+        urls = self.urls(work, 0)
+        tags = [{"tag": work.subject, "translation": {"en": work.subject}},
+                {"tag": self.truth.artists[work.user_id] + "-style"}]
+        if work.x_restrict:
+            tags.insert(0, {"tag": "R-18"})
+        return {"illustId": str(work.illust_id), "userId": str(work.user_id),
+                "userName": self.truth.artists[work.user_id], "title": f"{work.subject} study",
+                "illustType": work.illust_type, "xRestrict": work.x_restrict,
+                "aiType": work.ai_type, "pageCount": work.pages, "width": 480, "height": 640,
+                "createDate": "2024-05-01T00:00:00+00:00", "tags": {"tags": tags},
+                "urls": urls if visible else {k: None for k in urls}}
+
+    def image(self, path: str) -> bytes | None:
+        name = path.rsplit("/", 1)[-1]
+        illust = name.split("_")[0].split("-")[0]
+        work = self.truth.works.get(int(illust)) if illust.isdigit() else None
+        if work is None or work.deleted:
+            return None
+        page = int(name.split("_p")[1].split("_")[0].split(".")[0]) if "_p" in name else 0
+        return draw(work, page)

@@ -1,0 +1,84 @@
+"""The Pixiv replica serves the real site's shapes: the shared parsing code reads it exactly."""
+from __future__ import annotations
+
+import io
+
+import pytest
+import requests
+from PIL import Image
+
+from spiders.pixiv_api import REFERER, Filters, PixivApiError, illust_rows, work_ids
+from spiders.replicas.pixiv import PixivReplica, generate_truth
+
+TRUTH = generate_truth(artists=3, works_per_artist=12)
+
+
+@pytest.fixture(scope="module")
+def site():
+    with PixivReplica(TRUTH) as replica:
+        yield replica
+
+
+def get(url, **headers):
+    return requests.get(url, headers=headers, timeout=10)
+
+
+def rows_of(site, work_id, **cookies):
+    detail = get(f"{site.api_base}/ajax/illust/{work_id}?lang=en", **cookies).json()
+    pages = get(f"{site.api_base}/ajax/illust/{work_id}/pages").json()
+    return illust_rows(detail, pages, Filters())
+
+
+def test_profiles_list_every_work_newest_first(site):
+    for user_id in TRUTH.artists:
+        ids = work_ids(get(f"{site.api_base}/ajax/user/{user_id}/profile/all").json())
+        expected = sorted((w.illust_id for w in TRUTH.works.values() if w.user_id == user_id),
+                          reverse=True)
+        assert ids == expected
+
+
+def test_every_work_gives_its_rows_or_its_reason(site):
+    for user_id in TRUTH.artists:
+        kept = {w.illust_id: w for w in TRUTH.kept(user_id)}
+        rows = 0
+        for work in (w for w in TRUTH.works.values() if w.user_id == user_id):
+            if work.deleted:
+                with pytest.raises(PixivApiError):
+                    rows_of(site, work.illust_id)
+                continue
+            outcome = rows_of(site, work.illust_id)
+            if work.illust_id in kept:
+                assert [r["page"] for r in outcome] == list(range(work.pages))
+                rows += len(outcome)
+            else:
+                expected = ("ugoira" if work.illust_type == 2 else "ai_generated"
+                            if work.ai_type == 2 else f"x_restrict_{work.x_restrict}")
+                assert outcome == expected
+        assert rows == sum(w.pages for w in kept.values())
+
+
+def test_restricted_works_hide_their_urls_without_a_login(site):
+    work = next(w for w in TRUTH.works.values() if w.x_restrict)
+    body = get(f"{site.api_base}/ajax/illust/{work.illust_id}").json()["body"]
+    assert set(body["urls"].values()) == {None}
+    body = get(f"{site.api_base}/ajax/illust/{work.illust_id}", Cookie="PHPSESSID=x").json()["body"]
+    assert body["urls"]["regular"].startswith(site.image_base)
+
+
+def test_images_need_a_pixiv_referer(site):
+    work = next(w for w in TRUTH.works.values() if w.hashed_name)
+    (row,) = rows_of(site, work.illust_id)
+    assert f"{work.illust_id}-" in row["url"]  # the hashed file-name form
+    assert get(row["url"]).status_code == 403
+    assert get(row["url"], Referer="https://evil.example/").status_code == 403
+    answer = get(row["url"], Referer=REFERER)
+    assert answer.status_code == 200
+    assert Image.open(io.BytesIO(answer.content)).size == (480, 640)
+
+
+def test_bursts_get_429_with_retry_after():
+    with PixivReplica(TRUTH, min_interval=5.0, retry_after=7) as site:
+        first = get(f"{site.api_base}/robots.txt")
+        second = get(f"{site.api_base}/robots.txt")
+    assert first.status_code == 200 and "Disallow: /admin/" in first.text
+    assert second.status_code == 429 and second.headers["Retry-After"] == "7"
