@@ -1,0 +1,37 @@
+"""Scrapy settings shared by inkset's spiders: polite by default (robots, AutoThrottle, retries)."""
+import os
+
+BOT_NAME = "inkset"
+SPIDER_MODULES = ["spiders.pixiv"]
+NEWSPIDER_MODULE = "spiders"
+
+CONTACT = os.environ.get("INKSET_CONTACT", "https://github.com/inkset/inkset")
+USER_AGENT = f"inkset/0.1 (dataset builder for comics research; +{CONTACT})"
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.2
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+HTTPCACHE_ENABLED = False  # spiders turn it on for metadata requests where it is safe
+TELNETCONSOLE_ENABLED = False
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}  # no listening ports
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Where things go: under the work dir (INKSET_HOME), as DESIGN §1 and §2 lay out.
+from preprocess.paths import work_dirs  # noqa: E402 - settings are plain module constants
+
+_DIRS = work_dirs()
+HTTPCACHE_DIR = str(_DIRS.cache / "http")
+FILES_STORE = str(_DIRS.raw / "pixiv" / "images")
+PIXIV_ROWS = str(_DIRS.raw / "pixiv" / "illusts.parquet")
+FILES_EXPIRES = 36500  # originals never change: a stored image is never fetched again
