@@ -15,6 +15,9 @@ class PixivArtistSpider(scrapy.Spider):
     custom_settings = {
         "ITEM_PIPELINES": {"spiders.pixiv_pipelines.PixivImagesPipeline": 100,
                            "spiders.pixiv_pipelines.PixivRowsPipeline": 200},
+        # one request at a time (the site's limits are per account): a Retry-After wait then
+        # holds the whole crawl, not only the request that drew the 429
+        "CONCURRENT_REQUESTS": 1,
         "HTTPCACHE_ENABLED": True,
         "HTTPCACHE_IGNORE_HTTP_CODES": [403, 404, 429, 500, 502, 503, 504],
     }

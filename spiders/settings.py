@@ -18,7 +18,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 RETRY_ENABLED = True
 RETRY_TIMES = 4
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]  # 429 goes to RetryAfterMiddleware
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.RetryAfterMiddleware": 540}
+RETRY_AFTER_MAX_429 = 5
 
 HTTPCACHE_ENABLED = False  # spiders turn it on for metadata requests where it is safe
 TELNETCONSOLE_ENABLED = False

@@ -108,11 +108,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         replica = self.replica
-        replica.log.append({"role": self.role, "path": self.path,
+        replica.log.append({"role": self.role, "path": self.path, "time": time.monotonic(),
                             "referer": self.headers.get("Referer"),
                             "cookie": "PHPSESSID" in (self.headers.get("Cookie") or ""),
                             "user_agent": self.headers.get("User-Agent")})
         if replica.too_fast(self.role):
+            replica.log[-1]["status"] = 429
             return self._send(429, b"slow down", "text/plain",
                               {"Retry-After": str(replica.retry_after)})
         path = urlparse(self.path).path
