@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import scrapy
 
@@ -33,11 +34,15 @@ class PixivArtistSpider(scrapy.Spider):
         self.filters = Filters(image_size=image_size)
         # ids already in the raw store: never fetched again
         self.known = {int(i) for i in str(known).split(",") if i.strip()}
+        # the login cookie is a credential: read from the environment, sent, never logged or stored
+        session = os.environ.get("PHPSESSID", "")
+        self.cookies = {"PHPSESSID": session} if session else {}
 
     async def start(self):
         for user_id in self.user_ids:
             yield scrapy.Request(f"{self.api_base}/user/{user_id}/profile/all",
-                                 callback=self.parse_profile, cb_kwargs={"user_id": user_id})
+                                 callback=self.parse_profile, cb_kwargs={"user_id": user_id},
+                                 cookies=self.cookies)
 
     def parse_profile(self, response, user_id: int):
         try:
@@ -51,7 +56,8 @@ class PixivArtistSpider(scrapy.Spider):
                 continue
             yield scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
                                  callback=self.parse_detail, cb_kwargs={"illust_id": illust_id},
-                                 errback=self.failed, meta={"handle_httpstatus_list": [404]})
+                                 errback=self.failed, cookies=self.cookies,
+                                 meta={"handle_httpstatus_list": [404]})
 
     def parse_detail(self, response, illust_id: int):
         detail = json.loads(response.text)
@@ -62,7 +68,8 @@ class PixivArtistSpider(scrapy.Spider):
             return
         if int(body.get("pageCount") or 1) > 1:
             yield scrapy.Request(f"{self.api_base}/illust/{illust_id}/pages",
-                                 callback=self.parse_pages, cb_kwargs={"detail": detail})
+                                 callback=self.parse_pages, cb_kwargs={"detail": detail},
+                                 cookies=self.cookies)
         else:
             yield from self.items(detail, None)
 

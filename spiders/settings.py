@@ -23,6 +23,7 @@ DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.RetryAfterMiddleware": 540}
 RETRY_AFTER_MAX_429 = 5
 
 HTTPCACHE_ENABLED = False  # spiders turn it on for metadata requests where it is safe
+HTTPCACHE_STORAGE = "spiders.cache.CredentialFreeCacheStorage"  # no Cookie on disk
 TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}  # no listening ports
 LOG_LEVEL = "INFO"

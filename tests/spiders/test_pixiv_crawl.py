@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRUTH = generate_truth(artists=2, works_per_artist=12)
 
 
-def crawl(site, tmp_path: Path, run: int, *extra: str) -> dict:
+def crawl(site, tmp_path: Path, run: int, *extra: str, env: dict | None = None) -> dict:
     raw = tmp_path / "raw"
     stats = tmp_path / f"stats{run}.json"
     users = ",".join(str(u) for u in TRUTH.artists)
@@ -27,8 +28,10 @@ def crawl(site, tmp_path: Path, run: int, *extra: str) -> dict:
                "-s", f"JOBDIR={tmp_path / 'job'}-{run}",
                # loopback replica only: the polite delays are lifted to keep the test short
                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", *extra]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
     assert done.returncode in (0, 1), done.stderr[-3000:]
+    (tmp_path / f"log{run}.txt").write_text(done.stdout + done.stderr)
     return json.loads(stats.read_text())
 
 
@@ -84,3 +87,17 @@ def test_repeated_429_stops_the_crawl_with_a_reason(tmp_path):
         stats = crawl(site, tmp_path, 1, "-s", "RETRY_AFTER_MAX_429=2")
     assert stats["finish_reason"] == "repeated_429"
     assert stats["retry_after/429"] == 3
+
+
+@pytest.mark.slow
+def test_the_login_cookie_is_sent_but_never_written(tmp_path):
+    secret = "s3cr3t-session-0123456789"
+    with PixivReplica(TRUTH) as site:
+        crawl(site, tmp_path, 1, "-s", "LOG_LEVEL=DEBUG", env={"PHPSESSID": secret})
+        api = [r for r in site.log if r["role"] == "api" and r["path"] != "/robots.txt"]
+    assert api and all(r["cookie"] for r in api)
+    images = [r for r in site.log if r["role"] == "images"]
+    assert not any(r["cookie"] for r in images)  # the image host never gets it
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
