@@ -53,5 +53,5 @@ pixiv: install  ## Pixiv datasets: pixiv-artists, pixiv-tags
 verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>
 	$(INKSET) verify $(RELEASE)
 
-clean:  ## remove the work dirs (data, releases, runs, reports); keeps .venv
-	rm -rf $(INKSET_HOME)/data $(INKSET_HOME)/releases $(INKSET_HOME)/runs $(INKSET_HOME)/reports
+clean:  ## remove the work dirs (data, releases, published, runs, reports); keeps .venv
+	rm -rf $(INKSET_HOME)/data $(INKSET_HOME)/releases $(INKSET_HOME)/published $(INKSET_HOME)/runs $(INKSET_HOME)/reports

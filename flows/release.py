@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
 from preprocess.paths import project_root, work_dirs
 from preprocess.release import build_release
-from preprocess.release.publish import export_metadata_only, write_lock
+from preprocess.release.publish import export_metadata_only, publish
 from preprocess.release.verify import VerificationError, verify_release
 
 
@@ -50,8 +51,11 @@ def _verify_command(args: argparse.Namespace) -> int:
 
 
 def _publish_command(args: argparse.Namespace) -> int:
-    path = write_lock(Path(args.release), project_root() / "data_manifests" / "locks")
-    print(f"lock written: {path}")
+    path = publish(Path(args.release), project_root() / "data_manifests" / "locks",
+                   work_dirs().published, with_images=args.with_images)
+    lock = json.loads(path.read_text())
+    what = "metadata only (no images)" if lock["metadata_only"] else "with its shards"
+    print(f"lock written: {path} ({what})")
     return 0
 
 
@@ -70,8 +74,11 @@ def register(subparsers) -> None:
     p.add_argument("release", help="releases/<dataset>/<version>")
     p.set_defaults(func=_verify_command)
     p = subparsers.add_parser("publish", help="verify a release and write its lock file "
-                              "into data_manifests/locks/")
+                              "into data_manifests/locks/ (metadata-only releases: exported "
+                              "without images into published/ first)")
     p.add_argument("release")
+    p.add_argument("--with-images", action="store_true",
+                   help="lock the shards even where the card says share = metadata-only")
     p.set_defaults(func=_publish_command)
     p = subparsers.add_parser("metadata-only", help="export a release without its images")
     p.add_argument("release")

@@ -29,6 +29,10 @@ class WorkDirs:
         return self.home / "releases"
 
     @property
+    def published(self) -> Path:  # metadata-only exports made by `inkset publish`
+        return self.home / "published"
+
+    @property
     def runs(self) -> Path:
         return self.home / "runs"
 

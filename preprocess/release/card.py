@@ -31,16 +31,33 @@ def label_counts(manifest: pd.DataFrame, spec: ReleaseSpec) -> dict[str, Counter
     return counts
 
 
+def _drawable(font_codepoints: set[int]):
+    """A tick-label function: the label itself, or `#rank` when the font lacks one of its glyphs.
+
+    Matplotlib's bundled DejaVu has no CJK glyphs (Pixiv tags, Japanese names) and draws boxes;
+    the full names are in card.html and labels.json.
+    """
+    def tick(label, rank: int) -> str:
+        text = str(label)[:18]
+        return text if all(ord(c) in font_codepoints for c in text) else f"#{rank}"
+    return tick
+
+
 def write_histogram(path: Path, counts: Mapping[str, Counter]) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    tick = _drawable(set(FT2Font(findfont(FontProperties())).get_charmap()))
 
     sets = [name for name, counter in counts.items() if counter] or ["(none)"]
     fig, axes = plt.subplots(len(sets), 1, figsize=(10, 2.6 * len(sets)), squeeze=False)
     for axis, name in zip(axes[:, 0], sets):
         top = counts.get(name, Counter()).most_common(HISTOGRAM_TOP)
-        axis.bar([str(label)[:18] for label, _ in top], [n for _, n in top], color="#4c72b0")
+        axis.bar([tick(label, rank) for rank, (label, _) in enumerate(top, 1)],
+                 [n for _, n in top], color="#4c72b0")
         axis.set_title(f"{name} (top {len(top)})", fontsize=10)
         axis.tick_params(axis="x", labelrotation=60, labelsize=7)
     fig.tight_layout()
@@ -98,6 +115,14 @@ def loading_snippet(shard_counts: Mapping[str, list]) -> str:
             f"# or: datasets.load_dataset('webdataset', data_files={{'{split}': '{split}-*.tar'}})")
 
 
+def share_note(spec: ReleaseSpec) -> str:
+    if spec.share == "metadata-only":
+        return ("Shared metadata-only: `inkset publish` exports the manifest (ids, URLs, labels, "
+                "hashes), labels and this card without the images. The shards are for your own "
+                "training; do not redistribute them.")
+    return "Shared in full: `inkset publish` locks the shards too."
+
+
 def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
                counts_by_split: Mapping[str, Mapping[str, int]],
                shard_counts: Mapping[str, list]) -> None:
@@ -110,21 +135,27 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         ["status", "error_message"], dropna=False).size().sort_values(ascending=False)
     reason_md, reason_html = _table([[s, r, n] for (s, r), n in reasons.head(20).items()],
                                     ["status", "reason", "items"])
+    top_rows = [[name, rank, label, n] for name, counter in label_counts(manifest, spec).items()
+                for rank, (label, n) in enumerate(counter.most_common(HISTOGRAM_TOP), 1)]
+    top_md, top_html = _table(top_rows, ["label set", "rank", "label", "samples"])
     title = f"{spec.dataset} {spec.version}"
     load = loading_snippet(shard_counts)
     text = [f"# {title}", "", spec.description, "", "## Counts", "", count_md, "",
             "## Dropped items (top reasons)", "", reason_md, "",
             "## Labels", "", "![label histogram](label_histogram.png)", "",
+            "Top labels (the histogram shows `#rank` where its font has no glyph for a name):",
+            "", top_md, "",
             "## Samples", "", "![sample grid](sample_grid.png)", "",
             "## Licence and attribution", "", spec.license or "(not stated)", "",
-            spec.attribution, "", "## Loading", "", "```python", load, "```", "",
+            spec.attribution, "", share_note(spec), "", "## Loading", "", "```python", load, "```", "",
             "Every file is listed in SHA256SUMS; `inkset verify <this folder>` checks it all.", ""]
     atomic.write_text(release_dir / "README.md", "\n".join(text))
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
             f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(spec.description)}"
             f"</p><h2>Counts</h2>{count_html}<h2>Dropped items</h2>{reason_html}"
-            f"<h2>Labels</h2><img src='label_histogram.png'><h2>Samples</h2>"
+            f"<h2>Labels</h2><img src='label_histogram.png'>{top_html}<h2>Samples</h2>"
             f"<img src='sample_grid.png'><h2>Licence</h2><p>{html.escape(spec.license)}</p>"
-            f"<p>{html.escape(spec.attribution)}</p><h2>Loading</h2><pre>{html.escape(load)}"
+            f"<p>{html.escape(spec.attribution)}</p><p>{html.escape(share_note(spec))}</p>"
+            f"<h2>Loading</h2><pre>{html.escape(load)}"
             f"</pre></body></html>\n")
     atomic.write_text(release_dir / "card.html", page)

@@ -13,6 +13,18 @@ METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
                   "label_histogram.png", "_info.json", "sizes.json")
 
 
+def publish(release_dir: Path, locks_dir: Path, published_root: Path,
+            with_images: bool = False) -> Path:
+    """Publish a release as its card says: a lock of the full release, or (share =
+    "metadata-only", unless `with_images`) a metadata-only export under
+    `published_root/<dataset>/<version>/` and the lock of that. Returns the lock path."""
+    card = json.loads((release_dir / CARD_FILE).read_text())
+    if card.get("share") == "metadata-only" and not with_images:
+        release_dir = export_metadata_only(
+            release_dir, published_root / card["name"] / card["version"])
+    return write_lock(release_dir, locks_dir)
+
+
 def write_lock(release_dir: Path, locks_dir: Path) -> Path:
     """Verify the release, then record its shard names, sizes and sha256 in `locks_dir`."""
     verify_release(release_dir)
@@ -20,6 +32,7 @@ def write_lock(release_dir: Path, locks_dir: Path) -> Path:
     sums = conventions.read_checksums(release_dir)
     lock = {
         "name": card["name"], "version": card["version"], "created": card["created"],
+        "metadata_only": bool(card.get("metadata_only")),
         "definition_hash": card["definition_hash"], "code_version": card["code_version"],
         "counts": card["counts"],
         "files": {name: {"sha256": digest, "bytes": (release_dir / name).stat().st_size}

@@ -11,6 +11,9 @@ from preprocess.images import ENCODINGS
 from .samples import KEY_PATTERN
 
 
+SHARE_MODES = ("full", "metadata-only")
+
+
 def definition_hash(definition: Mapping[str, Any]) -> str:
     """sha256 of the definition's canonical JSON: equal definitions, equal hash."""
     canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
@@ -38,12 +41,17 @@ class ReleaseSpec:
     attribution: str = ""
     source_snapshot: Mapping[str, Any] = field(default_factory=dict)
     takedown: frozenset[str] = frozenset()  # keys or "<id name>=<value>" source ids never to ship
+    # how `inkset publish` shares it: "full" (shards too) or "metadata-only" (ids, URLs, labels,
+    # hashes), the default where the images belong to others and may not be redistributed
+    share: str = "full"
 
     def __post_init__(self) -> None:
         for name, value in (("dataset", self.dataset), ("version", self.version)):
             # dots are fine in a directory name, but keep names shell- and URL-safe
             if not value or not all(c.isalnum() or c in "-_." for c in value):
                 raise ValueError(f"{name} {value!r}: use letters, digits, '-', '_' and '.' only")
+        if self.share not in SHARE_MODES:
+            raise ValueError(f"share must be one of {list(SHARE_MODES)}, not {self.share!r}")
         if not self.splits or len(set(self.splits)) != len(self.splits):
             raise ValueError(f"splits must be distinct and non-empty, got {list(self.splits)}")
         for split in self.splits:
