@@ -7,7 +7,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from preprocess.release.atomic import write_parquet, write_text
+from preprocess.release.atomic import atomic_open, write_parquet, write_text
 
 from .characters import Entry, parse_characters
 from .teams import Names
@@ -55,5 +55,25 @@ def write_team_table(table: pd.DataFrame, out_dir: Path) -> list[Path]:
                         + part[["member", "member_covers"]].to_html(index=False))
     write_text(out_dir / "team_table.html",
                "<!doctype html><meta charset='utf-8'><title>GCD team table</title>"
-               + "".join(sections))
-    return [out_dir / f"team_table.{ext}" for ext in ("parquet", "csv", "html")]
+               + "<img src='team_table.png' alt='members per team'>" + "".join(sections))
+    write_team_chart(table, list(order.index[:6]), out_dir / "team_table.png")
+    return [out_dir / f"team_table.{ext}" for ext in ("parquet", "csv", "html", "png")]
+
+
+def write_team_chart(table: pd.DataFrame, teams: list[str], path: Path) -> None:
+    """One bar chart per team (largest teams first): covers per member, like the seed's table."""
+    import matplotlib
+    matplotlib.use("Agg")  # no display on build machines
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(max(1, len(teams)), 1, figsize=(8, 2.4 * max(1, len(teams))),
+                             squeeze=False)
+    for axis, team in zip(axes[:, 0], teams):
+        part = table[table["team"] == team].sort_values("member_covers", ascending=False)
+        axis.barh(part["member"][::-1], part["member_covers"][::-1], color="#4a6fa5")
+        axis.set_title(f"{team}: {int(part['covers'].iloc[0])} covers", fontsize=10)
+        axis.tick_params(labelsize=8)
+    fig.tight_layout()
+    with atomic_open(path) as handle:
+        fig.savefig(handle, format="png", dpi=80)
+    plt.close(fig)

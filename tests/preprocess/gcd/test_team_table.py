@@ -28,3 +28,4 @@ def test_counts_by_hand(tmp_path):
     paths = write_team_table(table, tmp_path)
     assert pd.read_csv(paths[1]).shape == (5, 4)
     assert "Justice League: 3 covers, 3 members" in paths[2].read_text()
+    assert paths[3].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
