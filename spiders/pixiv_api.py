@@ -104,3 +104,9 @@ def illust_rows(detail: dict, pages: dict | None, filters: Filters) -> list[dict
         rows.append({**common, "page": page, "url": url, "ext": image_ext(url),
                      "width": width, "height": height})
     return rows
+
+
+def user_info(envelope: dict) -> dict:
+    """/ajax/user/<id>: the artist's id and current display name (names change; ids do not)."""
+    body = unwrap(envelope)
+    return {"user_id": int(body["userId"]), "user_name": body.get("name") or ""}

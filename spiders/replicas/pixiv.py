@@ -34,7 +34,10 @@ class Work:
     ai_type: int = 1
     deleted: bool = False
     hashed_name: bool = False
+    hidden: bool = False      # e.g. followers-only: URLs null even when logged in
     subject: str = "cat"
+    blank: str = ""           # "white" / "black": a near-uniform image (datasets drop it)
+    r15: bool = False         # tagged R-15: rated questionable by pixiv-tags
 
 
 @dataclass
@@ -45,7 +48,7 @@ class PixivTruth:
     def kept(self, user_id: int) -> list[Work]:
         """Works the default filters keep (all ages, not AI, no ugoira, not deleted)."""
         return [w for w in self.works.values() if w.user_id == user_id and not w.deleted
-                and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
+                and not w.hidden and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
 
 
 def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) -> PixivTruth:
@@ -62,7 +65,8 @@ def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) 
                 illust_id=next_id, user_id=user_id, pages=3 if special == 1 else 1,
                 illust_type=2 if special == 2 else (1 if special == 1 else 0),
                 x_restrict=1 if special == 3 else 0, ai_type=2 if special == 4 else 1,
-                deleted=special == 5, hashed_name=special == 6,
+                deleted=special == 5, hashed_name=special == 6, hidden=special == 7,
+                r15=special == 8, blank={9: "white", 10: "black"}.get(special, ""),
                 subject=SUBJECTS[(w + a) % len(SUBJECTS)])
     return truth
 
@@ -71,6 +75,12 @@ def draw(work: Work, page: int, size=(480, 640)) -> bytes:
     """The artist's palette and stroke pattern, plus the subject's mark: learnable by both."""
     style = random.Random(work.user_id)
     hue = tuple(style.randrange(60, 256) for _ in range(3))
+    if work.blank:  # an empty canvas with one small mark: near-uniform
+        image = Image.new("RGB", size, (252, 252, 250) if work.blank == "white" else (3, 3, 5))
+        ImageDraw.Draw(image).line((10, 10, 60, 40), fill=hue, width=3)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=88)
+        return buffer.getvalue()
     image = Image.new("RGB", size, hue)
     pen = ImageDraw.Draw(image)
     step, width = style.randrange(12, 40), style.randrange(1, 6)
@@ -86,6 +96,22 @@ def draw(work: Work, page: int, size=(480, 640)) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()
+
+
+# a subject's Japanese tag (with its English translation), series and character tags
+SUBJECT_TAGS = {"cat": ("猫", "series-a", "heroine"), "sword": ("剣", "series-a", "hero"),
+                "flower": ("花", "series-b", "heroine"), "robot": ("ロボット", "series-b", "hero")}
+
+
+def tag_pairs(work: Work, artist: str) -> list[tuple[str, str]]:
+    """(tag, English translation or "") of a work: each follows what the image shows."""
+    japanese, series, character = SUBJECT_TAGS[work.subject]
+    pairs = [(japanese, work.subject), (series, ""), (character, ""), (f"{artist}-style", "")]
+    if work.x_restrict:
+        pairs.insert(0, ("R-18" if work.x_restrict == 1 else "R-18G", ""))
+    if work.r15:
+        pairs.insert(0, ("R-15", ""))
+    return pairs
 
 
 def _date_path(work: Work) -> str:
@@ -118,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
                               {"Retry-After": str(replica.retry_after)})
         path = urlparse(self.path).path
         if path == "/robots.txt":
-            return self._send(200, ROBOTS.encode(), "text/plain")
+            return self._send(200, replica.robots.encode(), "text/plain")
         if self.role == "images":
             return self._image(path)
         status, body = replica.api(path, "PHPSESSID" in (self.headers.get("Cookie") or ""))
@@ -146,8 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
 class PixivReplica:
     """Start with `with PixivReplica(truth) as site:`; site.api_base / site.image_base are URLs."""
 
-    def __init__(self, truth: PixivTruth, min_interval: float = 0.0, retry_after: int = 1):
+    def __init__(self, truth: PixivTruth, min_interval: float = 0.0, retry_after: int = 1,
+                 robots: str = ROBOTS):
         self.truth, self.min_interval, self.retry_after = truth, min_interval, retry_after
+        self.robots = robots
         self.log: list[dict] = []
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -217,12 +245,11 @@ class PixivReplica:
         return urls
 
     def detail(self, work: Work, logged_in: bool) -> dict:
-        visible = work.x_restrict == 0 or logged_in  # R-18 needs a login: urls all null
+        # R-18 needs a login, hidden works are never shown: urls all null
+        visible = (work.x_restrict == 0 or logged_in) and not work.hidden
         urls = self.urls(work, 0)
-        tags = [{"tag": work.subject, "translation": {"en": work.subject}},
-                {"tag": self.truth.artists[work.user_id] + "-style"}]
-        if work.x_restrict:
-            tags.insert(0, {"tag": "R-18"})
+        tags = [{"tag": t, "translation": {"en": en}} if en else {"tag": t}
+                for t, en in tag_pairs(work, self.truth.artists[work.user_id])]
         return {"illustId": str(work.illust_id), "userId": str(work.user_id),
                 "userName": self.truth.artists[work.user_id], "title": f"{work.subject} study",
                 "illustType": work.illust_type, "xRestrict": work.x_restrict,
@@ -238,3 +265,38 @@ class PixivReplica:
             return None
         page = int(name.split("_p")[1].split("_")[0].split(".")[0]) if "_p" in name else 0
         return draw(work, page)
+
+
+def write_raw_store(truth: PixivTruth, raw_dir, image_base: str = "http://127.0.0.1:9",
+                    filters=None, logged_in: bool = False) -> int:
+    """The raw store a default crawl of `truth` would leave, without HTTP (dataset tests, bench).
+
+    Rows come from the replica's own JSON through the spider's parsing code; returns the rows.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from spiders.pixiv_api import Filters, illust_rows
+
+    site = PixivReplica(truth)
+    site.image_base = image_base
+    raw = Path(raw_dir) / "pixiv"
+    rows = []
+    for work in sorted(truth.works.values(), key=lambda w: w.illust_id):
+        if work.deleted:
+            continue
+        detail = {"error": False, "message": "", "body": site.detail(work, logged_in)}
+        pages = site.api(f"/ajax/illust/{work.illust_id}/pages", logged_in)[1]
+        outcome = illust_rows(detail, pages, filters or Filters())
+        if isinstance(outcome, str):
+            continue
+        for row in outcome:
+            data = draw(work, row["page"])
+            path = raw / "images" / str(row["user_id"]) / f"{work.illust_id}_p{row['page']}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            rows.append({**row, "sha256": hashlib.sha256(data).hexdigest(), "http_status": 200,
+                         "fetched_at": "2026-01-01T00:00:00+00:00", "user_agent": "replica"})
+    pd.DataFrame(rows).to_parquet(raw / "illusts.parquet", index=False)
+    return len(rows)

@@ -88,3 +88,19 @@ def test_null_urls_of_restricted_works(shared_fixtures):
 ])
 def test_image_names_in_both_forms(url, ext):
     assert image_ext(url) == ext
+
+
+def test_user_info(shared_fixtures):
+    from spiders.pixiv_api import user_info
+
+    assert user_info(load(shared_fixtures, "user-9153585.json")) == {
+        "user_id": 9153585, "user_name": "haku89"}
+
+
+COVERED = {"ajax-error.json", "all-26357.json", "pages-100412238.json", "test-image-error-123.json",
+           "test-image-info-32039274.json", "test-image-no_tags-9175987.json",
+           "test-image-ugoira-46281014.json", "user-9153585.json"}
+
+
+def test_every_fixture_file_has_a_test(shared_fixtures):
+    assert {p.name for p in (shared_fixtures / "pixiv").glob("*.json")} == COVERED

@@ -1,0 +1,136 @@
+"""Pixiv flows: crawl artists (live or the loopback replica) and build pixiv-artists / pixiv-tags."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+
+from prefect import flow, get_run_logger, task
+
+from preprocess.definitions import choose
+from preprocess.paths import work_dirs
+from preprocess.pixiv.datasets import plan, render
+from preprocess.pixiv.options import PixivOptions
+from preprocess.release import build_release
+from spiders.pixiv_api import AJAX
+from spiders.pixiv_crawl import CrawlOptions, run_crawl, with_users
+from spiders.replicas.pixiv import PixivReplica, generate_truth
+
+DATASETS = ("pixiv-artists", "pixiv-tags")
+DEMO_ARTISTS, DEMO_WORKS = 4, 24
+
+
+@task
+def crawl(options: CrawlOptions, api_base: str) -> dict:
+    """One crawl in a subprocess; its Scrapy stats (no credentials in them) are the result."""
+    stats = run_crawl(options, api_base)
+    get_run_logger().info("pixiv crawl: %s, %s rows, skipped %s", stats.get("finish_reason"),
+                          stats.get("pixiv/rows", 0),
+                          {k.split("/")[-1]: v for k, v in stats.items()
+                           if k.startswith("pixiv/skipped/")})
+    return stats
+
+
+@task
+def build_dataset(name: str, overrides: dict, workers: int) -> str:
+    spec, items = plan(work_dirs().raw, PixivOptions.load(name, **overrides))
+    return str(build_release(spec, items, render, releases_root=work_dirs().releases,
+                             workers=workers).path)
+
+
+@contextlib.contextmanager
+def _api(source: str, artists: int, works: int):
+    """The API base URL and the users to crawl: the live site, or a replica started here."""
+    if source == "live":
+        yield AJAX, None
+        return
+    truth = generate_truth(artists=artists, works_per_artist=works)
+    with PixivReplica(truth) as site:
+        yield f"{site.api_base}/ajax", list(truth.artists)
+
+
+@flow(name="pixiv-crawl")
+def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: int | None = None,
+                     artists: int = DEMO_ARTISTS, works: int = DEMO_WORKS,
+                     users: list[int] | None = None) -> dict:
+    """Crawl the listed artists (live) or the replica's artists into data/raw/pixiv."""
+    overrides = {k: v for k, v in (("profile", profile), ("cap", cap), ("users", users))
+                 if v is not None}
+    options = CrawlOptions.load(**overrides)
+    with _api(source, artists, works) as (api_base, users):
+        if users is not None:
+            options = with_users(options, users)
+        stats = crawl(options, api_base)
+    if stats.get("finish_reason") != "finished":
+        raise RuntimeError(f"pixiv crawl stopped: {stats.get('finish_reason')}")
+    return stats
+
+
+@flow(name="pixiv-datasets")
+def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2) -> list[str]:
+    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store."""
+    for name in datasets:
+        choose("dataset", name, DATASETS + ("pixiv-artists-quadrants",))
+    return [build_dataset(name, {}, workers) for name in datasets]
+
+
+@flow(name="pixiv-demo")
+def demo_flow() -> list[str]:
+    """Crawl the loopback replica (fast profile: loopback only), then build both datasets."""
+    pixiv_crawl_flow(source="replica", profile="fast-loopback")
+    return pixiv_datasets_flow()
+
+
+def _crawl_command(args: argparse.Namespace) -> int:
+    if args.source == "live" and not args.i_have_permission:
+        print("crawling pixiv.net needs --i-have-permission: scraping is permission-dependent "
+              "(Pixiv's terms); the login cookie, if any, comes from $PHPSESSID only",
+              file=sys.stderr)
+        return 2
+    profile = args.profile or ("fast-loopback" if args.source == "replica" else None)
+    users = [int(u) for u in args.users.split(",")] if args.users else None
+    stats = pixiv_crawl_flow(source=args.source, profile=profile, cap=args.cap,
+                             artists=args.artists, works=args.works, users=users)
+    print(f"pixiv crawl {stats.get('finish_reason')}: {stats.get('pixiv/rows', 0)} new rows "
+          f"in {work_dirs().raw / 'pixiv'}")
+    return 0
+
+
+def _datasets_command(args: argparse.Namespace) -> int:
+    rows = work_dirs().raw / "pixiv" / "illusts.parquet"
+    if not rows.exists():
+        if args.source == "live":
+            print(f"no crawl in {rows.parent}: run `inkset crawl-pixiv --source live` first",
+                  file=sys.stderr)
+            return 2
+        pixiv_crawl_flow(source="replica", profile="fast-loopback")
+    names = args.datasets.split(",") if args.datasets else list(DATASETS)
+    if args.quadrants:
+        names = [f"{n}-quadrants" if n == "pixiv-artists" else n for n in names]
+    for path in pixiv_datasets_flow(names, workers=args.workers):
+        print(path)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("crawl-pixiv", help="crawl Pixiv artists into data/raw/pixiv")
+    p.add_argument("--source", choices=("replica", "live"), default="replica",
+                   help="replica: a loopback Pixiv started for the crawl; live: pixiv.net")
+    p.add_argument("--i-have-permission", action="store_true",
+                   help="confirm you may crawl these artists' works (required with --source live)")
+    p.add_argument("--profile", choices=("polite", "fast-loopback"),
+                   help="default: polite (live), fast-loopback (replica)")
+    p.add_argument("--cap", type=int, help="works per artist (default: data_manifests)")
+    p.add_argument("--users", help="live: comma-separated user ids instead of "
+                   "data_manifests/pixiv/users.txt")
+    p.add_argument("--artists", type=int, default=DEMO_ARTISTS, help="replica artists")
+    p.add_argument("--works", type=int, default=DEMO_WORKS, help="replica works per artist")
+    p.set_defaults(func=_crawl_command)
+    p = subparsers.add_parser("pixiv", help="Pixiv datasets: pixiv-artists, pixiv-tags")
+    p.add_argument("--source", choices=("replica", "live"), default="replica",
+                   help="replica: crawl the replica first when data/raw/pixiv is empty")
+    p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
+    p.add_argument("--quadrants", action="store_true",
+                   help="pixiv-artists-quadrants (four crops per image) instead of pixiv-artists")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_datasets_command)

@@ -1,0 +1,106 @@
+"""Run one Pixiv crawl as a subprocess of `spiders.run`, with its options and politeness profile."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlparse
+
+from preprocess.definitions import choose, manifests_dir, read_definition
+from preprocess.paths import project_root, work_dirs
+from spiders.pixiv_api import AJAX
+
+log = logging.getLogger(__name__)
+IMAGE_SIZES = ("regular", "original")
+UGOIRA = ("skip", "first_frame")
+# Settings per profile. fast-loopback lifts every delay: only for the replica on 127.0.0.1.
+PROFILES = {
+    "polite": {},
+    "fast-loopback": {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+                      "RANDOMIZE_DOWNLOAD_DELAY": "False"},
+}
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    users: tuple[int, ...]
+    cap: int = 200
+    image_size: str = "regular"
+    ugoira: str = "skip"
+    max_x_restrict: int = 0
+    keep_ai: bool = False
+    profile: str = "polite"
+
+    @classmethod
+    def load(cls, name: str = "pixiv-crawl", **overrides) -> "CrawlOptions":
+        raw = {**read_definition(name), **overrides}
+        users = raw.pop("users", None)
+        users_file = raw.pop("users_file", None)
+        if users is None:
+            users = read_user_ids(manifests_dir() / users_file) if users_file else ()
+        options = cls(users=tuple(int(u) for u in users), **raw)
+        choose("image_size", options.image_size, IMAGE_SIZES)
+        choose("ugoira", options.ugoira, UGOIRA)
+        choose("profile", options.profile, tuple(PROFILES))
+        choose("max_x_restrict", options.max_x_restrict, (0, 1, 2))
+        if options.cap < 1:
+            raise ValueError(f"cap must be positive, not {options.cap}")
+        return options
+
+
+def read_user_ids(path: Path) -> list[int]:
+    ids = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            ids.append(int(text))
+    return ids
+
+
+def crawl_command(options: CrawlOptions, api_base: str, stats_path: Path,
+                  settings: dict[str, str]) -> list[str]:
+    if options.profile == "fast-loopback" and urlparse(api_base).hostname != "127.0.0.1":
+        raise ValueError("the fast-loopback profile is for the replica on 127.0.0.1 only; "
+                         f"use profile 'polite' for {api_base}")
+    arguments = {"users": ",".join(map(str, options.users)), "cap": options.cap,
+                 "api_base": api_base, "image_size": options.image_size,
+                 "ugoira": options.ugoira, "max_x_restrict": options.max_x_restrict,
+                 "keep_ai": options.keep_ai}
+    command = [sys.executable, "-m", "spiders.run", "pixiv", "--stats", str(stats_path)]
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in {**PROFILES[options.profile], **settings}.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def run_crawl(options: CrawlOptions, api_base: str = AJAX, home: str | None = None,
+              settings: dict[str, str] | None = None, timeout: float | None = None) -> dict:
+    """Crawl in a subprocess; returns its stats (finish_reason, pixiv/skipped/<reason>, ...)."""
+    if not options.users:
+        raise ValueError("no Pixiv user ids to crawl: list them in data_manifests/pixiv/users.txt")
+    dirs = work_dirs(home)
+    jobdir = dirs.cache / "pixiv-job"
+    stats_path = dirs.runs / "pixiv-crawl-stats.json"
+    stats_path.parent.mkdir(parents=True, exist_ok=True)
+    stats_path.unlink(missing_ok=True)
+    # logged in, restricted works answer with URLs: never serve one state's cache to the other
+    cache = "http-pixiv-login" if os.environ.get("PHPSESSID") else "http-pixiv"
+    base = {"JOBDIR": str(jobdir), "HTTPCACHE_DIR": str(dirs.cache / cache),
+            "FILES_STORE": str(dirs.raw / "pixiv" / "images"),
+            "PIXIV_ROWS": str(dirs.raw / "pixiv" / "illusts.parquet")}
+    command = crawl_command(options, api_base, stats_path, {**base, **(settings or {})})
+    done = subprocess.run(command, cwd=project_root(), capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "INKSET_HOME": str(dirs.home)})
+    if not stats_path.exists():
+        raise RuntimeError(f"pixiv crawl died (exit {done.returncode}): {done.stderr[-2000:]}")
+    # spiders.run keeps JOBDIR for a paused crawl, drops it once finished or after a kill
+    return json.loads(stats_path.read_text())
+
+
+def with_users(options: CrawlOptions, users) -> CrawlOptions:
+    return replace(options, users=tuple(int(u) for u in users))

@@ -1,0 +1,184 @@
+"""The Pixiv spider against the replica: exact rows, Referer, 429 waits, resume, no re-download."""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from preprocess.paths import project_root, work_dirs
+from spiders.pixiv_crawl import CrawlOptions, crawl_command, run_crawl
+from spiders.pixiv_store import journal_path
+from spiders.replicas.pixiv import PixivReplica, generate_truth
+
+TRUTH = generate_truth(artists=2, works_per_artist=12)
+pytestmark = pytest.mark.slow
+
+
+def options(truth=TRUTH, **overrides) -> CrawlOptions:
+    return CrawlOptions(users=tuple(truth.artists), profile="fast-loopback", **overrides)
+
+
+def crawl(site, home: Path, truth=TRUTH, env=None, **settings) -> dict:
+    settings = {"LOG_FILE": str(home / "crawl.log"), **settings}
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        return run_crawl(options(truth), f"{site.api_base}/ajax", home=str(home),
+                         settings={k: str(v) for k, v in settings.items()}, timeout=300)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def expected_rows(truth) -> set[tuple[int, int]]:
+    return {(w.illust_id, p) for u in truth.artists for w in truth.kept(u) for p in range(w.pages)}
+
+
+def stored_rows(home: Path) -> pd.DataFrame:
+    return pd.read_parquet(work_dirs(home).raw / "pixiv" / "illusts.parquet")
+
+
+def image_requests(site) -> list[dict]:
+    return [r for r in site.log if r["role"] == "images" and r["path"] != "/robots.txt"]
+
+
+def start_crawl(site, truth, dirs, env=None) -> subprocess.Popen:
+    """A crawl in the background, slowed a little so it can be interrupted half way."""
+    command = crawl_command(options(truth), f"{site.api_base}/ajax", dirs.runs / "s.json", {
+        "JOBDIR": str(dirs.cache / "pixiv-job"), "FILES_STORE": str(dirs.raw / "pixiv/images"),
+        "PIXIV_ROWS": str(dirs.raw / "pixiv/illusts.parquet"),
+        "HTTPCACHE_DIR": str(dirs.cache / "http-pixiv"), "DOWNLOAD_DELAY": "0.05",
+        "LOG_FILE": str(dirs.home / "crawl.log"), "LOG_LEVEL": "DEBUG"})
+    dirs.runs.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(command, cwd=project_root(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=env)
+
+
+def wait_for_journal(child, rows_path: Path, lines: int) -> None:
+    journal = journal_path(rows_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if journal.exists() and len(journal.read_text().splitlines()) >= lines:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the crawl finished (or stalled) before it could be interrupted")
+
+
+def test_crawl_then_recrawl(tmp_path):
+    with PixivReplica(TRUTH) as site:
+        stats = crawl(site, tmp_path)
+        rows = stored_rows(tmp_path)
+        expected = expected_rows(TRUTH)
+        assert set(zip(rows["illust_id"], rows["page"])) == expected and len(rows) == len(expected)
+        for user_id in TRUTH.artists:  # exact counts per artist
+            assert (rows["user_id"] == user_id).sum() == sum(w.pages for w in TRUTH.kept(user_id))
+        images = work_dirs(tmp_path).raw / "pixiv" / "images"
+        for row in rows.itertuples():
+            path = images / f"{row.user_id}/{row.illust_id}_p{row.page}.{row.ext}"
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
+        assert image_requests(site) and all(r["referer"] == "https://www.pixiv.net/"
+                                            for r in image_requests(site))
+        # every kind of work the filters drop, counted by reason (2 artists x 1 of each kind)
+        for reason in ("ugoira", "ai_generated", "deleted", "no_image_urls", "x_restrict_1"):
+            assert stats[f"pixiv/skipped/{reason}"] == 2, reason
+        assert stats["pixiv/rows"] == len(expected)
+        assert stats["pixiv/images_downloaded"] == len(expected)
+        assert all(r["user_agent"].startswith("inkset/") for r in site.log)
+        assert set(rows["user_agent"]) == {site.log[0]["user_agent"]}
+        before = len(image_requests(site))
+        second = crawl(site, tmp_path)
+    assert len(image_requests(site)) == before  # a second run downloads no image
+    assert second["pixiv/skipped/known"] == len({i for i, _ in expected})
+    assert "pixiv/rows" not in second
+    assert len(stored_rows(tmp_path)) == len(expected)  # no duplicate rows
+
+
+def test_killed_crawl_resumes_without_duplicate_or_gap(tmp_path):
+    truth = generate_truth(artists=2, works_per_artist=24, seed=3)
+    dirs = work_dirs(tmp_path)
+    rows_path = dirs.raw / "pixiv" / "illusts.parquet"
+    with PixivReplica(truth) as site:
+        jobdir = dirs.cache / "pixiv-job"
+        journal = journal_path(rows_path)
+        child = start_crawl(site, truth, dirs)
+        wait_for_journal(child, rows_path, lines=4)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        assert not rows_path.exists()  # only the journal holds the finished illusts
+        assert (jobdir / "inkset-running").exists()  # the next run knows this one was killed
+        first_illusts = len(journal.read_text().splitlines())
+        stats = crawl(site, tmp_path, truth)
+    rows = stored_rows(tmp_path)
+    expected = expected_rows(truth)
+    assert len(rows) == len(expected)  # no duplicate
+    assert set(zip(rows["illust_id"], rows["page"])) == expected  # no gap
+    assert stats["pixiv/skipped/known"] >= first_illusts
+    assert not journal_path(rows_path).exists()
+    for row in rows.itertuples():
+        path = dirs.raw / "pixiv" / "images" / f"{row.user_id}/{row.illust_id}_p{row.page}.{row.ext}"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
+
+
+def test_429_pauses_the_crawl_for_retry_after(tmp_path):
+    truth = generate_truth(artists=1, works_per_artist=6)
+    with PixivReplica(truth, min_interval=0.4, retry_after=1) as site:
+        # a little faster than the site allows: some requests draw a 429
+        stats = crawl(site, tmp_path, truth, DOWNLOAD_DELAY=0.3)
+        log = [r for r in site.log if r["role"] == "api"]
+    assert stats["retry_after/429"] >= 1
+    assert len(stored_rows(tmp_path)) == len(expected_rows(truth))
+    waits = [later["time"] - earlier["time"] for earlier, later in zip(log, log[1:])
+             if earlier.get("status") == 429]
+    assert waits and min(waits) >= 1.0  # waited Retry-After before the next API request
+
+
+def test_repeated_429_stops_the_crawl_with_a_reason(tmp_path):
+    with PixivReplica(TRUTH, min_interval=100, retry_after=0) as site:
+        stats = crawl(site, tmp_path, RETRY_AFTER_MAX_429=2)
+    assert stats["finish_reason"] == "repeated_429"
+    assert stats["retry_after/429"] == 3
+    assert (work_dirs(tmp_path).cache / "pixiv-job").is_dir()  # kept: the run can resume
+
+
+def test_robots_disallow_stops_the_crawl(tmp_path):
+    robots = "User-agent: inkset\nDisallow: /ajax/illust/\n"
+    with PixivReplica(TRUTH, robots=robots) as site:
+        stats = crawl(site, tmp_path)
+        paths = [r["path"] for r in site.log if r["role"] == "api"]
+    assert stats["finish_reason"] == "robots_disallowed"
+    assert not any(p.startswith("/ajax/illust/") for p in paths)
+
+
+def test_the_login_cookie_is_sent_but_never_written(tmp_path):
+    secret = "s3cr3t-session-0123456789"
+    with PixivReplica(TRUTH) as site:
+        stats = crawl(site, tmp_path, env={"PHPSESSID": secret}, LOG_LEVEL="DEBUG")
+        api = [r for r in site.log if r["role"] == "api" and r["path"] != "/robots.txt"]
+        images = image_requests(site)
+    assert api and all(r["cookie"] for r in api)
+    assert images and not any(r["cookie"] for r in images)  # the image host never gets it
+    # logged in, R-18 works show their URLs (then x_restrict drops them); hidden ones stay null
+    assert stats["pixiv/skipped/x_restrict_1"] == 2 and stats["pixiv/skipped/no_image_urls"] == 2
+    # a paused crawl (Ctrl-C) keeps its JOBDIR queue on disk: the cookie must not be in it
+    truth = generate_truth(artists=2, works_per_artist=24, seed=5)
+    dirs = work_dirs(tmp_path / "paused")
+    with PixivReplica(truth) as site:
+        child = start_crawl(site, truth, dirs, env={**os.environ, "PHPSESSID": secret})
+        wait_for_journal(child, dirs.raw / "pixiv" / "illusts.parquet", lines=2)
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=60) in (0, 1)
+    queued = [p for p in (dirs.cache / "pixiv-job" / "requests.queue").rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in queued) > 100  # requests waiting for the resume
+    assert (tmp_path / "crawl.log").stat().st_size > 0
+    checked = 0
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            checked += 1
+            assert secret.encode() not in path.read_bytes(), path
+    assert checked > 20
