@@ -47,14 +47,14 @@ def inkset_rate(truth, site, home: Path) -> tuple[float, int, float, float]:
     """Covers/s from the crawl's start to the finished release; also each phase's seconds."""
     options = GcdCrawlOptions.load(publishers=list(truth.publishers), profile="fast-loopback")
     started = time.perf_counter()
-    run_crawl(options, site.base, home=str(home), settings=LIFTED)
+    stats = run_crawl(options, site.base, home=str(home), settings=LIFTED)
     crawled = time.perf_counter()
     spec, items = plan(home / "data/raw/gcd", GcdOptions.load("gcd-covers"), load_names())
     result = build_release(spec, items, render, releases_root=home / "releases", workers=2,
                            progress=False)
     done = time.perf_counter()
     return result.samples() / (done - started), result.samples(), crawled - started, \
-        done - crawled
+        done - crawled, stats.get("downloader/request_count", 0)
 
 
 def img2dataset_bin(root: Path) -> tuple[Path | None, str]:
@@ -99,9 +99,13 @@ def main() -> None:
         for issue in truth.issues.values():  # draw every cover before any clock starts
             site.cover_bytes(issue.cover_id)
         print(f"gcd issue pages parsed/s per core: {parse_rate(truth, site):.1f}")
-        ours, count, crawl, shards = inkset_rate(truth, site, Path(tmp) / "inkset")
+        ours, count, crawl, shards, requests = inkset_rate(truth, site, Path(tmp) / "inkset")
         print(f"gcd inkset crawl->shards covers/s: {ours:.1f} ({count} covers; issue pages "
               f"fetched too; crawl {crawl:.1f} s, shards {shards:.1f} s)")
+        # inkset makes about two requests per cover (its issue page, then the cover) where
+        # img2dataset makes one: the per-request rate of the crawl phase, for comparison
+        print(f"gcd inkset crawl requests/s (pages + covers, subprocess start included): "
+              f"{requests / crawl:.1f}")
         binary, reason = img2dataset_bin(work_dirs().cache / "bench")
         if binary is None:
             print(f"gcd img2dataset covers/s: skipped ({reason})")
