@@ -1,18 +1,15 @@
 """Run one Pixiv crawl as a subprocess of `spiders.run`, with its options and politeness profile."""
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlparse
 
 from preprocess.definitions import choose, manifests_dir, read_definition
-from preprocess.paths import project_root, work_dirs
+from preprocess.paths import work_dirs
 from spiders.pixiv_api import AJAX
+from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
 log = logging.getLogger(__name__)
 IMAGE_SIZES = ("regular", "original")
@@ -20,7 +17,7 @@ UGOIRA = ("skip", "first_frame")
 # Settings per profile. fast-loopback lifts every delay: only for the replica on 127.0.0.1.
 PROFILES = {
     "polite": {},
-    "fast-loopback": {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+    FAST_PROFILE: {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
                       "RANDOMIZE_DOWNLOAD_DELAY": "False"},
 }
 
@@ -63,43 +60,30 @@ def read_user_ids(path: Path) -> list[int]:
 
 def crawl_command(options: CrawlOptions, api_base: str, stats_path: Path,
                   settings: dict[str, str]) -> list[str]:
-    if options.profile == "fast-loopback" and urlparse(api_base).hostname != "127.0.0.1":
-        raise ValueError("the fast-loopback profile is for the replica on 127.0.0.1 only; "
-                         f"use profile 'polite' for {api_base}")
     arguments = {"users": ",".join(map(str, options.users)), "cap": options.cap,
                  "api_base": api_base, "image_size": options.image_size,
                  "ugoira": options.ugoira, "max_x_restrict": options.max_x_restrict,
                  "keep_ai": options.keep_ai}
-    command = [sys.executable, "-m", "spiders.run", "pixiv", "--stats", str(stats_path)]
-    for name, value in arguments.items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in {**PROFILES[options.profile], **settings}.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+    return spider_command("pixiv", options.profile, api_base, stats_path, arguments,
+                          {**PROFILES[options.profile], **settings})
 
 
 def run_crawl(options: CrawlOptions, api_base: str = AJAX, home: str | None = None,
               settings: dict[str, str] | None = None, timeout: float | None = None) -> dict:
-    """Crawl in a subprocess; returns its stats (finish_reason, pixiv/skipped/<reason>, ...)."""
+    """Crawl in a subprocess; returns its stats (finish_reason, pixiv/skipped/<reason>, ...),
+    also kept under runs/crawls/. spiders.run keeps JOBDIR for a paused crawl, drops it once
+    finished or after a kill."""
     if not options.users:
         raise ValueError("no Pixiv user ids to crawl: list them in data_manifests/pixiv/users.txt")
     dirs = work_dirs(home)
-    jobdir = dirs.cache / "pixiv-job"
-    stats_path = dirs.runs / "pixiv-crawl-stats.json"
-    stats_path.parent.mkdir(parents=True, exist_ok=True)
-    stats_path.unlink(missing_ok=True)
+    stats_path = stats_path_for(dirs, "pixiv")
     # logged in, restricted works answer with URLs: never serve one state's cache to the other
     cache = "http-pixiv-login" if os.environ.get("PHPSESSID") else "http-pixiv"
-    base = {"JOBDIR": str(jobdir), "HTTPCACHE_DIR": str(dirs.cache / cache),
+    base = {"JOBDIR": str(dirs.cache / "pixiv-job"), "HTTPCACHE_DIR": str(dirs.cache / cache),
             "FILES_STORE": str(dirs.raw / "pixiv" / "images"),
             "PIXIV_ROWS": str(dirs.raw / "pixiv" / "illusts.parquet")}
     command = crawl_command(options, api_base, stats_path, {**base, **(settings or {})})
-    done = subprocess.run(command, cwd=project_root(), capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "INKSET_HOME": str(dirs.home)})
-    if not stats_path.exists():
-        raise RuntimeError(f"pixiv crawl died (exit {done.returncode}): {done.stderr[-2000:]}")
-    # spiders.run keeps JOBDIR for a paused crawl, drops it once finished or after a kill
-    return json.loads(stats_path.read_text())
+    return run_spider(command, stats_path, dirs, timeout)
 
 
 def with_users(options: CrawlOptions, users) -> CrawlOptions:
