@@ -182,3 +182,26 @@ def test_the_login_cookie_is_sent_but_never_written(tmp_path):
             checked += 1
             assert secret.encode() not in path.read_bytes(), path
     assert checked > 20
+
+
+def test_originals_and_first_frames_of_ugoira(tmp_path):
+    """image_size=original fetches img-original files; ugoira=first_frame keeps frame 0."""
+    ugoira = {w.illust_id for w in TRUTH.works.values() if w.illust_type == 2}
+    assert ugoira
+    chosen = CrawlOptions(users=tuple(TRUTH.artists), profile="fast-loopback",
+                          image_size="original", ugoira="first_frame")
+    with PixivReplica(TRUTH) as site:
+        stats = run_crawl(chosen, f"{site.api_base}/ajax", home=str(tmp_path), timeout=300)
+        paths = [r["path"] for r in image_requests(site)]
+    rows = stored_rows(tmp_path)
+    expected = expected_rows(TRUTH) | {(i, 0) for i in ugoira}
+    assert set(zip(rows["illust_id"], rows["page"])) == expected and len(rows) == len(expected)
+    assert "pixiv/skipped/ugoira" not in stats
+    assert paths and all(p.startswith("/img-original/img/") for p in paths)
+    frames = rows[rows["illust_id"].isin(ugoira)]
+    assert all(url.endswith(f"{i}_ugoira0.jpg") for i, url in zip(frames["illust_id"],
+                                                                   frames["url"]))
+    images = work_dirs(tmp_path).raw / "pixiv" / "images"
+    for row in frames.itertuples():  # stored under the page name, bytes as served
+        data = (images / f"{row.user_id}/{row.illust_id}_p0.{row.ext}").read_bytes()
+        assert data[:3] == b"\xff\xd8\xff" and hashlib.sha256(data).hexdigest() == row.sha256
