@@ -7,6 +7,7 @@ crawl skips those issues (spiders/gcd.py reads `known_issue_ids`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ import scrapy
 from scrapy.pipelines.files import FilesPipeline
 
 from preprocess.release.atomic import write_parquet
+from spiders.files_store import ATOMIC_STORE_SCHEMES
 from spiders.items import GcdIssueItem
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,8 @@ class GcdCoversPipeline(FilesPipeline):
     A Cloudflare challenge (403 HTML), an error status or any non-JPEG body is never stored: the
     row keeps the reason as its cover_status and the next crawl tries again.
     """
+
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, **ATOMIC_STORE_SCHEMES}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -141,7 +145,8 @@ class GcdRowsPipeline:
         self.handle = open(part, "a", encoding="utf-8")
 
     def process_item(self, item, spider=None):
-        item.fetched_at = time.time()
+        # UTC ISO 8601, as the Pixiv rows: readable, sortable, no time zone guessing
+        item.fetched_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.handle.write(json.dumps(item.row(), ensure_ascii=False) + "\n")
         # flushed to the OS at once: a killed crawl (even SIGKILL) keeps every finished row;
         # no fsync, which would only guard against power loss and costs ms per row

@@ -32,7 +32,7 @@ class GcdIssueItem:
     source_url: str = ""
     markup: str = ""               # current | old | api: which parser read the row
     http_status: int = 200
-    fetched_at: float = 0.0
+    fetched_at: str = ""
     cover_sha256: str | None = None
     cover_status: str = "pending"  # stored | uptodate | no_cover | <failure reason>
     file_urls: list[str] = field(default_factory=list)

@@ -5,36 +5,23 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
-from io import BytesIO
 from pathlib import Path
 
 import scrapy
 from scrapy.exceptions import DropItem
-from scrapy.pipelines.files import FilesPipeline, FSFilesStore
+from scrapy.pipelines.files import FilesPipeline
 
+from spiders.files_store import ATOMIC_STORE_SCHEMES
 from spiders.pixiv_api import REFERER
 from spiders.pixiv_store import journal_path, merge_journal
 
 log = logging.getLogger(__name__)
 
 
-class AtomicFSFilesStore(FSFilesStore):
-    """A killed crawl must not leave a truncated image that the next run takes as stored."""
-
-    def persist_file(self, path, buf: BytesIO, info, meta=None, headers=None) -> None:
-        target = self._get_filesystem_path(path)
-        self._mkdir(target.parent, info)
-        partial = target.with_name(f".{target.name}.part")
-        partial.write_bytes(buf.getvalue())
-        os.replace(partial, target)
-
-
 class PixivImagesPipeline(FilesPipeline):
     """Stores images/<user_id>/<illust_id>_p<page>.<ext>; i.pximg.net answers 403 without Referer."""
 
-    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, "": AtomicFSFilesStore,
-                     "file": AtomicFSFilesStore}
+    STORE_SCHEMES = {**FilesPipeline.STORE_SCHEMES, **ATOMIC_STORE_SCHEMES}
 
     def get_media_requests(self, item, info):
         # no cookies on the image host: the login is for the API only

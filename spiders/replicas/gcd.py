@@ -535,7 +535,7 @@ def write_raw_store(truth: GcdTruth, raw_gcd, site: str = "https://www.comics.or
             "inks": issue.inks, "colors": None, "letters": None, "editing": None,
             "genre": issue.genre, "synopsis": "A cover.",
             "source_url": f"{site}/issue/{issue.issue_id}/", "markup": issue.markup,
-            "http_status": 200, "fetched_at": 0.0,
+            "http_status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
             "cover_sha256": hashlib.sha256(data).hexdigest(), "cover_status": "stored"})
     pd.DataFrame(rows).to_parquet(raw_gcd / "issues.parquet", index=False)
     return len(rows)
