@@ -1,13 +1,14 @@
 """Run one Pixiv crawl as a subprocess of `spiders.run`, with its options and politeness profile."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 from preprocess.definitions import choose, manifests_dir, read_definition
-from preprocess.paths import work_dirs
+from preprocess.paths import WorkDirs, work_dirs
 from spiders.pixiv_api import AJAX
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
@@ -68,6 +69,12 @@ def crawl_command(options: CrawlOptions, api_base: str, stats_path: Path,
                           {**PROFILES[options.profile], **settings})
 
 
+def jobdir_for(options: CrawlOptions, dirs: WorkDirs) -> Path:
+    """One JOBDIR per crawl (users and options): a paused crawl resumes only into the same one."""
+    digest = hashlib.sha1(repr(astuple(replace(options, profile=""))).encode()).hexdigest()
+    return dirs.cache / "jobs" / f"pixiv-{len(options.users)}users-{digest[:12]}"
+
+
 def run_crawl(options: CrawlOptions, api_base: str = AJAX, home: str | None = None,
               settings: dict[str, str] | None = None, timeout: float | None = None) -> dict:
     """Crawl in a subprocess; returns its stats (finish_reason, pixiv/skipped/<reason>, ...),
@@ -79,7 +86,7 @@ def run_crawl(options: CrawlOptions, api_base: str = AJAX, home: str | None = No
     stats_path = stats_path_for(dirs, "pixiv")
     # logged in, restricted works answer with URLs: never serve one state's cache to the other
     cache = "http-pixiv-login" if os.environ.get("PHPSESSID") else "http-pixiv"
-    base = {"JOBDIR": str(dirs.cache / "pixiv-job"), "HTTPCACHE_DIR": str(dirs.cache / cache),
+    base = {"JOBDIR": str(jobdir_for(options, dirs)), "HTTPCACHE_DIR": str(dirs.cache / cache),
             "FILES_STORE": str(dirs.raw / "pixiv" / "images"),
             "PIXIV_ROWS": str(dirs.raw / "pixiv" / "illusts.parquet")}
     command = crawl_command(options, api_base, stats_path, {**base, **(settings or {})})

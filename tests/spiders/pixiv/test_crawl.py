@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from preprocess.paths import project_root, work_dirs
-from spiders.pixiv_crawl import CrawlOptions, crawl_command, run_crawl
+from spiders.pixiv_crawl import CrawlOptions, crawl_command, jobdir_for, run_crawl
 from spiders.pixiv_store import journal_path
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
@@ -51,7 +51,7 @@ def image_requests(site) -> list[dict]:
 def start_crawl(site, truth, dirs, env=None) -> subprocess.Popen:
     """A crawl in the background, slowed a little so it can be interrupted half way."""
     command = crawl_command(options(truth), f"{site.api_base}/ajax", dirs.runs / "s.json", {
-        "JOBDIR": str(dirs.cache / "pixiv-job"), "FILES_STORE": str(dirs.raw / "pixiv/images"),
+        "JOBDIR": str(jobdir_for(options(truth), dirs)), "FILES_STORE": str(dirs.raw / "pixiv/images"),
         "PIXIV_ROWS": str(dirs.raw / "pixiv/illusts.parquet"),
         "HTTPCACHE_DIR": str(dirs.cache / "http-pixiv"), "DOWNLOAD_DELAY": "0.05",
         "LOG_FILE": str(dirs.home / "crawl.log"), "LOG_LEVEL": "DEBUG"})
@@ -104,7 +104,7 @@ def test_killed_crawl_resumes_without_duplicate_or_gap(tmp_path):
     dirs = work_dirs(tmp_path)
     rows_path = dirs.raw / "pixiv" / "illusts.parquet"
     with PixivReplica(truth) as site:
-        jobdir = dirs.cache / "pixiv-job"
+        jobdir = jobdir_for(options(truth), dirs)
         journal = journal_path(rows_path)
         child = start_crawl(site, truth, dirs)
         wait_for_journal(child, rows_path, lines=4)
@@ -143,7 +143,7 @@ def test_repeated_429_stops_the_crawl_with_a_reason(tmp_path):
         stats = crawl(site, tmp_path, RETRY_AFTER_MAX_429=2)
     assert stats["finish_reason"] == "repeated_429"
     assert stats["retry_after/429"] == 3
-    assert (work_dirs(tmp_path).cache / "pixiv-job").is_dir()  # kept: the run can resume
+    assert jobdir_for(options(), work_dirs(tmp_path)).is_dir()  # kept: the run can resume
 
 
 def test_robots_disallow_stops_the_crawl(tmp_path):
@@ -173,7 +173,7 @@ def test_the_login_cookie_is_sent_but_never_written(tmp_path):
         wait_for_journal(child, dirs.raw / "pixiv" / "illusts.parquet", lines=2)
         child.send_signal(signal.SIGINT)
         assert child.wait(timeout=60) in (0, 1)
-    queued = [p for p in (dirs.cache / "pixiv-job" / "requests.queue").rglob("*") if p.is_file()]
+    queued = [p for p in (jobdir_for(options(truth), dirs) / "requests.queue").rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in queued) > 100  # requests waiting for the resume
     assert (tmp_path / "crawl.log").stat().st_size > 0
     checked = 0

@@ -6,7 +6,8 @@ import json
 import pandas as pd
 import pytest
 
-from spiders.pixiv_crawl import CrawlOptions, crawl_command, read_user_ids
+from preprocess.paths import work_dirs
+from spiders.pixiv_crawl import CrawlOptions, crawl_command, jobdir_for, read_user_ids
 from spiders.pixiv_store import journal_path, known_illusts, merge_journal
 
 
@@ -54,3 +55,11 @@ def test_crawl_options_list_allowed_values(override, message):
     with pytest.raises(ValueError, match=message):
         CrawlOptions.load(**override)
     assert CrawlOptions.load().cap == 200 and CrawlOptions.load().profile == "polite"
+
+
+def test_each_crawl_has_its_own_jobdir(tmp_path):
+    dirs = work_dirs(tmp_path)
+    one, same = CrawlOptions(users=(1, 2)), CrawlOptions(users=(1, 2), profile="fast-loopback")
+    assert jobdir_for(one, dirs) == jobdir_for(same, dirs)  # the profile is how, not what
+    assert jobdir_for(one, dirs) != jobdir_for(CrawlOptions(users=(1, 3)), dirs)
+    assert jobdir_for(one, dirs) != jobdir_for(CrawlOptions(users=(1, 2), cap=5), dirs)
