@@ -5,7 +5,6 @@ the release writer renders. Splits follow the series: a hash of the series id pi
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from collections import Counter
@@ -17,6 +16,7 @@ from PIL import Image
 
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit
+from preprocess.splits import split_by_hash
 
 from .labels import CoverLabels, cover_labels, genres, slug, top_labels
 from .options import GcdOptions
@@ -40,13 +40,7 @@ def read_issues(raw_gcd: Path) -> pd.DataFrame:
 
 def split_of(series_id: Any, fractions: dict[str, float], seed: int) -> str:
     """A deterministic split per series: one series never spans splits."""
-    digest = hashlib.sha256(f"{seed}:{series_id}".encode()).hexdigest()
-    point, total = int(digest[:13], 16) / 16 ** 13, 0.0
-    for split, fraction in fractions.items():
-        total += fraction
-        if point < total:
-            return split
-    return list(fractions)[-1]
+    return split_by_hash(series_id, fractions.items(), seed)
 
 
 def _text(value) -> str:

@@ -54,7 +54,8 @@ def plan(raw_dir: Path, options: PixivOptions) -> tuple[ReleaseSpec, list[Unit |
     all_rows = read_rows(raw_dir)
     rows, items = select(all_rows, options)
     items = list(items)
-    splits = assign_splits(zip(rows["user_id"], rows["illust_id"]), options.splits, options.seed)
+    splits = assign_splits(zip(rows["user_id"], rows["illust_id"]), options.splits, options.seed,
+                           options.split_method)
     definition = dict(options.definition)
     if options.kind == "artists":
         label_sets = {"artist": tuple(str(u) for u in sorted(rows["user_id"].unique()))}

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from preprocess.definitions import choose, manifests_dir, read_definition
 
+from .splits import METHODS
+
 RESIZE_MODES = ("squash", "center_crop", "border")
 KINDS = ("artists", "tags")
 
@@ -33,6 +35,7 @@ class PixivOptions:
     character_file: str = ""
     exclude_tags: tuple[str, ...] = ()
     seed: int = 0
+    split_method: str = "balanced"   # balanced | hash (preprocess/pixiv/splits.py)
     splits: tuple[tuple[str, float], ...] = (("train", 0.8), ("val", 0.1), ("test", 0.1))
     description: str = ""
     license: str = ""
@@ -54,6 +57,7 @@ class PixivOptions:
         choose("kind", options.kind, KINDS)
         choose("resize_mode", options.resize_mode, RESIZE_MODES)
         choose("max_x_restrict", options.max_x_restrict, (0, 1, 2))
+        choose("split_method", options.split_method, METHODS)
         if abs(sum(f for _, f in options.splits) - 1.0) > 1e-6 or any(
                 f < 0 for _, f in options.splits):
             raise ValueError(f"split fractions must be >= 0 and sum to 1, got {options.splits}")

@@ -1,29 +1,34 @@
-"""Balanced, deterministic splits by illust: each artist's illusts cut by the same fractions."""
+"""Deterministic splits by illust: every page and crop of an illust shares its split.
+
+Two methods (`split_method` in the definition):
+- "balanced" (default): per artist, illusts ordered by a seeded hash and cut at the fractions, so
+  each artist has the same share in each split (+- one illust). Other artists never move an
+  illust, but new illusts of the same artist shift the cut points and can move the few near them.
+- "hash": a pure function of the illust id (DESIGN §5): an illust never moves between versions;
+  per-artist shares are balanced on average only.
+"""
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Iterable
 
+from preprocess.splits import hash_point, split_by_hash
 
-def _order(seed: int, illust_id: int) -> str:
-    # a hash, not the id: splits must not follow upload time, and must not move when ids are added
-    return hashlib.sha256(f"{seed}:{illust_id}".encode()).hexdigest()
+METHODS = ("balanced", "hash")
 
 
 def assign_splits(pairs: Iterable[tuple[int, int]], fractions: tuple[tuple[str, float], ...],
-                  seed: int = 0) -> dict[int, str]:
-    """{illust_id: split} for (user_id, illust_id) pairs; every page and crop follows its illust.
-
-    Per artist, illusts are ordered by a seeded hash and cut at round(n * cumulative fraction),
-    so each artist has the same share in each split (± one illust).
-    """
+                  seed: int = 0, method: str = "balanced") -> dict[int, str]:
+    """{illust_id: split} for (user_id, illust_id) pairs."""
     by_artist: dict[int, set[int]] = defaultdict(set)
     for user_id, illust_id in pairs:
         by_artist[int(user_id)].add(int(illust_id))
+    if method == "hash":
+        return {i: split_by_hash(i, fractions, seed) for illusts in by_artist.values()
+                for i in illusts}
     chosen: dict[int, str] = {}
     for illusts in by_artist.values():
-        ordered = sorted(illusts, key=lambda i: _order(seed, i))
+        ordered = sorted(illusts, key=lambda i: hash_point(seed, i))
         start, cumulative = 0, 0.0
         for name, fraction in fractions:
             cumulative += fraction

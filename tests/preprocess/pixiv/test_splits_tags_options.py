@@ -61,7 +61,23 @@ def test_vocabulary_top_n_per_category_counts_illusts_not_pages():
     ({"resize_mode": "stretch"}, "resize_mode must be one of"),
     ({"splits": {"train": 0.5, "test": 0.4}}, "sum to 1"),
     ({"max_x_restrict": 3}, "max_x_restrict must be one of"),
+    ({"split_method": "random"}, "split_method must be one of"),
 ])
 def test_invalid_choices_list_the_allowed_values(override, message):
     with pytest.raises(ValueError, match=message):
         PixivOptions.load("pixiv-artists", **override)
+
+
+def test_hash_splits_never_move_when_illusts_are_added():
+    pairs = [(u, u * 1000 + i) for u in (1, 2) for i in range(40)]
+    chosen = assign_splits(pairs, FRACTIONS, seed=0, method="hash")
+    grown = assign_splits(pairs + [(1, 1000 + i) for i in range(40, 400)], FRACTIONS, seed=0,
+                          method="hash")
+    assert all(grown[i] == chosen[i] for _, i in pairs)
+    shares = Counter(grown.values())
+    assert abs(shares["train"] / len(grown) - 0.8) < 0.06  # balanced on average
+    # the balanced method may move an illust near a cut when its artist grows
+    balanced = assign_splits(pairs, FRACTIONS, seed=0)
+    balanced_grown = assign_splits(pairs + [(1, 1000 + i) for i in range(40, 400)], FRACTIONS,
+                                   seed=0)
+    assert any(balanced_grown[i] != balanced[i] for _, i in pairs)
