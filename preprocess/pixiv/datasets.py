@@ -10,7 +10,7 @@ from preprocess.release import Dropped, ReleaseSpec, Unit
 
 from .options import PixivOptions
 from .render import PageJob, render_page
-from .rows import page_key, read_rows, select
+from .rows import page_key, read_rows, select, source_ids
 from .splits import assign_splits
 from .tags import RATINGS, rating, sample_tags, vocabulary
 
@@ -33,9 +33,7 @@ def _job(row, split: str, labels: dict, raw_dir: Path, options: PixivOptions) ->
         path=str(raw_dir / "pixiv" / "images" / f"{int(row.user_id)}"
                  f"/{int(row.illust_id)}_p{int(row.page)}.{row.ext}"),
         sha256=str(row.sha256), key=page_key(row), split=split, labels=labels, meta=_meta(row),
-        # the image URL too: a metadata-only release must let others fetch the same image
-        source_ids={"illust_id": int(row.illust_id), "page": int(row.page),
-                    "user_id": int(row.user_id), "url": str(row.url)},
+        source_ids=source_ids(row),
         size=tuple(options.size), resize_mode=options.resize_mode,
         quadrants=options.quadrants and options.kind == "artists",
         uniform=(options.uniform_fraction, options.white_level, options.black_level))

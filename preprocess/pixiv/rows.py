@@ -29,11 +29,15 @@ def page_key(row) -> str:
     return f"pixiv-{int(row.illust_id)}-p{int(row.page)}"
 
 
+def source_ids(row) -> dict:
+    """The page's ids and image URL: what a metadata-only release needs to fetch it again."""
+    return {"illust_id": int(row.illust_id), "page": int(row.page), "user_id": int(row.user_id),
+            "url": str(row.url)}
+
+
 def _drops(rows: pd.DataFrame, reason: str) -> list[Dropped]:
     return [Dropped(key=page_key(r), split=None, status="filtered", reason=reason,
-                    source_sha256=r.sha256,
-                    source_ids={"illust_id": int(r.illust_id), "page": int(r.page),
-                                "user_id": int(r.user_id), "url": str(r.url)})
+                    source_sha256=r.sha256, source_ids=source_ids(r))
             for r in rows.itertuples()]
 
 
