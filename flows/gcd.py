@@ -39,8 +39,8 @@ def crawl(options: GcdCrawlOptions, base: str) -> dict:
 
 @task
 def build_team_table() -> list[str]:
-    rows = read_issues(work_dirs().raw / "gcd")
-    table = team_table(zip(rows["cover_id"].fillna(-1).astype(int), rows["characters_raw"]),
+    rows = read_issues(work_dirs().raw / "gcd").dropna(subset=["cover_id"])  # covers only
+    table = team_table(zip(rows["cover_id"].astype(int), rows["characters_raw"].fillna("")),
                        load_names())
     return [str(p) for p in write_team_table(table, work_dirs().reports / "gcd")]
 

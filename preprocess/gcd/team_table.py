@@ -9,34 +9,23 @@ import pandas as pd
 
 from preprocess.release.atomic import atomic_open, write_parquet, write_text
 
-from .characters import Entry, parse_characters
+from .labels import cover_labels
 from .teams import Names
-
-
-def _teams(entries: Iterable[Entry], names: Names) -> Iterable[Entry]:
-    """Every team entry of a field, nested teams included."""
-    for entry in entries:
-        if entry.is_team:
-            yield entry
-            yield from _teams(entry.members, names)
 
 
 def team_table(fields: Iterable[tuple[int, str]], names: Names) -> pd.DataFrame:
     """Rows (team, member, covers, member_covers) from (cover id, characters field) pairs.
 
-    A member counts once per cover; names go through the aliases file (Kal-El -> Superman), and
-    team aliases join their team (Justice League of America -> Justice League).
+    The same reading as the datasets' labels (preprocess/gcd/labels.py): a member counts once per
+    cover; names go through the aliases file (Kal-El -> Superman), and team aliases join their
+    team (Justice League of America -> Justice League).
     """
     covers: dict[str, set[int]] = defaultdict(set)
     members: dict[str, Counter] = defaultdict(Counter)
     for cover_id, raw in fields:
-        seen: dict[str, set[str]] = defaultdict(set)
-        for team in _teams(parse_characters(raw, names.teams), names):
-            name = names.canonical_name(team.name)
-            covers[name].add(cover_id)
-            seen[name].update(names.canonical_name(m.name) for m in team.members)
-        for name, people in seen.items():
-            members[name].update(people)
+        for team, people in cover_labels(raw, names).members.items():
+            covers[team].add(cover_id)
+            members[team].update(people)
     rows = [{"team": team, "member": member, "covers": len(covers[team]), "member_covers": n}
             for team in sorted(covers) for member, n in sorted(members[team].items())]
     return pd.DataFrame(rows, columns=["team", "member", "covers", "member_covers"])
