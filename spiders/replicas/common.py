@@ -86,7 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         entry = {"role": owner.role, "path": self.path, "time": time.monotonic(),
                  "referer": self.headers.get("Referer"),
                  "user_agent": self.headers.get("User-Agent"),
-                 "authorization": self.headers.get("Authorization") is not None}
+                 "authorization": self.headers.get("Authorization") is not None,
+                 "cookie": self.headers.get("Cookie") is not None}
         owner.log.append(entry)
         if owner.faults.slow:
             time.sleep(owner.faults.slow)

@@ -12,13 +12,12 @@ import hashlib
 import io
 import json
 import random
-import threading
-import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
 from PIL import Image, ImageDraw
+
+from spiders.replicas.common import Faults, LoopbackServer, Reply
 
 ROBOTS = "User-agent: *\nDisallow: /admin/\n"
 SUBJECTS = ("cat", "sword", "flower", "robot")  # a work's subject: drawn and tagged
@@ -125,85 +124,44 @@ def _name(work: Work) -> str:
     return str(work.illust_id)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    replica: "PixivReplica"
-    role: str  # "api" or "images"
-
-    def log_message(self, *args) -> None:  # keep test output clean
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        replica = self.replica
-        replica.log.append({"role": self.role, "path": self.path, "time": time.monotonic(),
-                            "referer": self.headers.get("Referer"),
-                            "cookie": "PHPSESSID" in (self.headers.get("Cookie") or ""),
-                            "user_agent": self.headers.get("User-Agent")})
-        if replica.too_fast(self.role):
-            replica.log[-1]["status"] = 429
-            return self._send(429, b"slow down", "text/plain",
-                              {"Retry-After": str(replica.retry_after)})
-        path = urlparse(self.path).path
-        if path == "/robots.txt":
-            return self._send(200, replica.robots.encode(), "text/plain")
-        if self.role == "images":
-            return self._image(path)
-        status, body = replica.api(path, "PHPSESSID" in (self.headers.get("Cookie") or ""))
-        self._send(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
-
-    def _image(self, path: str) -> None:
-        referer = urlparse(self.headers.get("Referer") or "").hostname or ""
-        if not (referer == "pixiv.net" or referer.endswith(".pixiv.net")):
-            return self._send(403, b"Forbidden", "text/html")
-        data = self.replica.image(path)
-        if data is None:
-            return self._send(404, b"Not Found", "text/html")
-        self._send(200, data, "image/jpeg")
-
-    def _send(self, status: int, body: bytes, kind: str, headers: dict | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-
 class PixivReplica:
     """Start with `with PixivReplica(truth) as site:`; site.api_base / site.image_base are URLs."""
 
     def __init__(self, truth: PixivTruth, min_interval: float = 0.0, retry_after: int = 1,
                  robots: str = ROBOTS):
-        self.truth, self.min_interval, self.retry_after = truth, min_interval, retry_after
-        self.robots = robots
-        self.log: list[dict] = []
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._servers: list[ThreadingHTTPServer] = []
+        self.truth, self.robots = truth, robots
+        self.log: list[dict] = []  # both hosts' requests, in order
+        # each host answers 429 to requests closer together than min_interval
+        faults = lambda: Faults(min_interval=min_interval, retry_after=retry_after)  # noqa: E731
+        self._servers = [LoopbackServer(self._answer_api, faults(), "api", self.log),
+                         LoopbackServer(self._answer_image, faults(), "images", self.log)]
 
     def __enter__(self) -> "PixivReplica":
-        for role in ("api", "images"):
-            handler = type(f"{role}Handler", (_Handler,), {"replica": self, "role": role})
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            self._servers.append(server)
-        self.api_base = f"http://127.0.0.1:{self._servers[0].server_port}"
-        self.image_base = f"http://127.0.0.1:{self._servers[1].server_port}"
+        for server in self._servers:
+            server.__enter__()
+        self.api_base, self.image_base = (server.base for server in self._servers)
         return self
 
     def __exit__(self, *exc) -> None:
         for server in self._servers:
-            server.shutdown()
-            server.server_close()
+            server.__exit__(*exc)
 
-    def too_fast(self, role: str) -> bool:
-        if not self.min_interval:
-            return False
-        with self._lock:
-            now = time.monotonic()
-            last = self._last.get(role)
-            self._last[role] = now
-            return last is not None and now - last < self.min_interval
+    def _answer_api(self, path: str, headers: dict) -> Reply:
+        path = urlparse(path).path
+        if path == "/robots.txt":
+            return Reply(200, self.robots.encode(), "text/plain")
+        status, body = self.api(path, "PHPSESSID" in (headers.get("Cookie") or ""))
+        return Reply(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+    def _answer_image(self, path: str, headers: dict) -> Reply:
+        path = urlparse(path).path
+        if path == "/robots.txt":
+            return Reply(200, self.robots.encode(), "text/plain")
+        referer = urlparse(headers.get("Referer") or "").hostname or ""
+        if not (referer == "pixiv.net" or referer.endswith(".pixiv.net")):
+            return Reply(403, b"Forbidden")
+        data = self.image(path)
+        return Reply(404, b"Not Found") if data is None else Reply(200, data, "image/jpeg")
 
     def api(self, path: str, logged_in: bool) -> tuple[int, dict]:
         parts = path.strip("/").split("/")
