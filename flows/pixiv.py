@@ -89,6 +89,10 @@ def _crawl_command(args: argparse.Namespace) -> int:
         return 2
     profile = args.profile or ("fast-loopback" if args.source == "replica" else None)
     users = [int(u) for u in args.users.split(",")] if args.users else None
+    if args.source == "live" and not (users or CrawlOptions.load().users):
+        print("no Pixiv user ids to crawl: give --users 123,456 or list them in "
+              "data_manifests/pixiv/users.txt", file=sys.stderr)
+        return 2
     stats = pixiv_crawl_flow(source=args.source, profile=profile, cap=args.cap,
                              artists=args.artists, works=args.works, users=users)
     print(f"pixiv crawl {stats.get('finish_reason')}: {stats.get('pixiv/rows', 0)} new rows "

@@ -39,3 +39,13 @@ def test_live_crawl_needs_the_permission_flag(tmp_path, capsys):
     args = parser.parse_args(["crawl-pixiv", "--source", "live"])
     assert args.func(args) == 2
     assert "--i-have-permission" in capsys.readouterr().err
+
+
+def test_a_live_crawl_without_users_says_where_to_list_them(capsys):
+    from flows.pixiv import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="stage"))
+    args = parser.parse_args(["crawl-pixiv", "--source", "live", "--i-have-permission"])
+    assert args.func(args) == 2  # data_manifests/pixiv/users.txt ships empty
+    assert "data_manifests/pixiv/users.txt" in capsys.readouterr().err
