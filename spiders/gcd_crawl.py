@@ -1,7 +1,6 @@
 """Run one GCD crawl as a subprocess of `spiders.run`, with its options and politeness profile."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from spiders.gcd import MODES
 from spiders.gcd_api import SITE
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
-log = logging.getLogger(__name__)
 # Settings per profile. fast-loopback lifts every delay: for the replica on 127.0.0.1 only.
 PROFILES = {
     "polite": {},

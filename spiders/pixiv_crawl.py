@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -12,7 +11,6 @@ from preprocess.paths import WorkDirs, work_dirs
 from spiders.pixiv_api import AJAX
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
-log = logging.getLogger(__name__)
 IMAGE_SIZES = ("regular", "original")
 UGOIRA = ("skip", "first_frame")
 # Settings per profile. fast-loopback lifts every delay: only for the replica on 127.0.0.1.
