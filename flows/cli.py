@@ -16,6 +16,7 @@ STAGE_MODULES = (
     "flows.manga109",  # manga109
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
+    "flows.train",     # train, evaluate, report
 )
 
 
@@ -45,7 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--home")
     environment.configure(early.parse_known_args(argv)[0].home)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # key=value settings may follow options (`inkset train EXP --dataset X optim.epochs=3`);
+    # argparse hands a trailing positional list to the first positional it sees, so collect them here
+    if hasattr(args, "settings") and all("=" in e and not e.startswith("-") for e in extra):
+        args.settings = [*args.settings, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return int(args.func(args) or 0)

@@ -1,6 +1,8 @@
 """Shard loaders: a webdataset stream for training and a wids index for exact evaluation epochs."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import json
 from typing import Any, Callable, Iterable
@@ -15,6 +17,9 @@ from preprocess.errors import UsageError
 
 from .release import ReleaseInfo
 
+# Prefect runs threads (its API client, log shipping): a forked worker inherits their locks and
+# dies at start, so loader workers are spawned (a second or two each, once per loader)
+WORKER_START = "spawn"
 Transform = Callable[[dict, int], dict]  # (decoded sample, epoch) -> tensors and "key"
 
 
@@ -53,6 +58,10 @@ class EpochMap(wds.PipelineStage):
             yield self.fn(decode_sample(raw), self.epoch)
 
 
+def _key_in(keys: frozenset[str], raw: dict) -> bool:
+    return raw["__key__"] in keys
+
+
 def collate(samples: list[dict]) -> dict:
     """Stack tensors; keep strings (keys, texts) as lists."""
     batch = {}
@@ -86,7 +95,7 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
                    wds.split_by_node]
     stages += [wds.split_by_worker, wds.tarfile_to_samples()]
     if keys is not None:
-        stages.append(wds.select(lambda raw: raw["__key__"] in keys))
+        stages.append(wds.select(functools.partial(_key_in, frozenset(keys))))
     stages += [wds.detshuffle(shuffle_buffer, min(shuffle_buffer, 100), seed=seed, epoch=epoch - 1),
                EpochMap(transform, epoch),
                wds.batched(batch_size, collation_fn=collate, partial=not resampled)]
@@ -99,8 +108,8 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
 def train_loader(pipeline: wds.DataPipeline, workers: int, pin_memory: bool) -> DataLoader:
     """Batches come from the pipeline; the loader only runs it in worker processes."""
     return DataLoader(pipeline, batch_size=None, num_workers=workers, pin_memory=pin_memory,
-                      persistent_workers=workers > 0,
-                      prefetch_factor=4 if workers > 0 else None)
+                      persistent_workers=workers > 0, prefetch_factor=4 if workers > 0 else None,
+                      multiprocessing_context=WORKER_START if workers > 0 else None)
 
 
 class ExactSplit(Dataset):
@@ -114,8 +123,9 @@ class ExactSplit(Dataset):
         self.parts, self.index = [], []
         manifest = release.manifest()
         for split in splits:
-            part = wids.ShardListDataset(str(release.path / f"{split}.shardindex.json"),
-                                         cache_dir=str(release.path), transformations=[])
+            with contextlib.redirect_stdout(io.StringIO()):  # wids prints a line per dataset
+                part = wids.ShardListDataset(str(release.path / f"{split}.shardindex.json"),
+                                             cache_dir=str(release.path), transformations=[])
             order = manifest[manifest["split"] == split]["key"].tolist()  # = tar order
             self.parts.append(part)
             self.index += [(len(self.parts) - 1, i, key) for i, key in enumerate(order)
@@ -138,7 +148,7 @@ class ExactSplit(Dataset):
 
 def eval_loader(dataset: ExactSplit, batch_size: int, workers: int) -> DataLoader:
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers,
-                      collate_fn=collate)
+                      collate_fn=collate, multiprocessing_context=WORKER_START if workers else None)
 
 
 def seed_for(*parts: Any) -> int:

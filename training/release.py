@@ -61,7 +61,7 @@ def open_release(path: str | Path) -> ReleaseInfo:
     counts = {split: int(entry["num_samples"]) for split, entry in info["splits"].items()}
     sums = path / "SHA256SUMS"
     return ReleaseInfo(
-        path=path, dataset=card["dataset"], version=str(card["version"]),
+        path=path, dataset=card["name"], version=str(card["version"]),
         label_sets={name: list(entry["names"]) for name, entry in labels.items()},
         cls_label_set=card.get("cls_label_set"),
         multi_label_sets=list(card.get("multi_label_sets", [])),
