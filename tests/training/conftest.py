@@ -1,0 +1,20 @@
+"""Replica releases for the training tests, built once per session in a temporary work dir."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def training_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("training-home")
+
+
+@pytest.fixture(scope="session")
+def small_pages(training_home) -> Path:
+    """The demo-sized Manga109 pages at 48x64: quick to read and to train on."""
+    from flows.replicas import scaled_release
+
+    return scaled_release("manga109-artist-pages", scale=1, home=training_home / "small",
+                          size=[48, 64])
