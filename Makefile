@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 SOURCE ?= replica
 
-.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv clean
+.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv train clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ crawl-pixiv: install  ## crawl Pixiv artists into data/raw/pixiv
 
 pixiv: install  ## Pixiv datasets: pixiv-artists, pixiv-tags
 	$(INKSET) pixiv --source $(SOURCE) $(ARGS)
+
+train: install  ## train + evaluate + report: make train EXP=artist-pages [RELEASE=dir | DATASET=name] [ARGS="optim.epochs=2"]
+	$(INKSET) train $(EXP) $(if $(RELEASE),--release $(RELEASE)) $(if $(DATASET),--dataset $(DATASET)) $(ARGS)
 
 verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>
 	$(INKSET) verify $(RELEASE)

@@ -63,11 +63,24 @@ def evaluate_run(run_dir: Path, device: str = "auto") -> dict:
     result = {
         "experiment": cfg["experiment"], "release": experiment.release.describe(),
         "code_version": _code_version(), "primary_metric": experiment.primary_metric,
-        "summary": summarise(per_repeat), "chance": chance[0] if len(chance) == 1 else chance,
+        "summary": summarise(_first_variant(per_repeat)),
+        "chance": chance[0] if len(chance) == 1 else chance,
         "repeats": per_repeat, "seed_figures": experiment.seed_figures,
     }
+    variants = [r["variant"] for r in per_repeat if "variant" in r]
+    if variants:  # repeats that train different models (e.g. Manga-MMTL's M1..M5)
+        result["summary_by_variant"] = {
+            v: summarise([r for r in per_repeat if r.get("variant") == v])
+            for v in dict.fromkeys(variants)}
     atomic.write_text(run_dir / "metrics.json", json.dumps(result, indent=2, default=_jsonable) + "\n")
     return result
+
+
+def _first_variant(per_repeat: list[dict]) -> list[dict]:
+    """The repeats of the first model variant (all repeats when they train one model): a mean
+    over different models would mean nothing."""
+    first = per_repeat[0].get("variant")
+    return [r for r in per_repeat if r.get("variant") == first]
 
 
 def summarise(per_repeat: list[dict]) -> dict:

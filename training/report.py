@@ -45,6 +45,15 @@ def _per_class_tables(first: dict) -> str:
     return "".join(parts)
 
 
+CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
+                "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
+
+
+def chance_of(chance: dict, metric: str):
+    """The chance level beside a metric: a named baseline, else one stored under its own name."""
+    return chance.get(CHANCE_NAMES.get(metric, metric), "")
+
+
 def write_report(run_dir: Path) -> Path:
     """Write report.html (+ PNGs) from metrics.json, metrics.jsonl and the first repeat's model."""
     run_dir = Path(run_dir)
@@ -59,11 +68,7 @@ def write_report(run_dir: Path) -> Path:
     if curve:
         shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    rows = [(name, value, chance.get({"accuracy": "majority_accuracy",
-                                      "macro_f1": "best_constant_macro_f1",
-                                      "accuracy_thresh": "best_constant_accuracy_thresh",
-                                      "f2": "best_constant_f2"}.get(name, ""), ""))
-            for name, value in result["summary"].items()]
+    rows = [(name, value, chance_of(chance, name)) for name, value in result["summary"].items()]
     release = result["release"]
     body = [
         f"<h1>{html.escape(cfg['experiment'])}: {html.escape(run_dir.name)}</h1>",
@@ -73,7 +78,7 @@ def write_report(run_dir: Path) -> Path:
                 ("release path", release["path"]), ("samples per split", release["samples"]),
                 ("code version", result["code_version"])], ("", "")),
         "<h2>Test metrics (mean ± std over repeats) beside chance</h2>",
-        _table(rows, ("metric", "ours", "best constant / majority", "")),
+        _table(rows, ("metric", "ours", "chance (best constant / majority / random)")),
         f"<p>Significance: {html.escape(json.dumps({k: v for k, v in chance.items() if 'p_' in k or k.endswith('_p')}))}</p>",
         "<h2>The seed's figures</h2>",
         _table(sorted(result["seed_figures"].items()), ("figure", "seed")),
