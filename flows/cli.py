@@ -43,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_tracebacks() -> None:
+    """Prefect logs a failed run with its traceback: for an InksetError the message is enough."""
+    make_record = logging.getLogRecordFactory()
+
+    def record(*args, **kwargs) -> logging.LogRecord:
+        made = make_record(*args, **kwargs)
+        if made.exc_info and isinstance(made.exc_info[1], InksetError):
+            made.exc_info = None
+        return made
+    logging.setLogRecordFactory(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Prefect reads its settings when first imported (by the stage modules), so the work dir
     # and PREFECT_HOME must be in the environment before the parser is built.
@@ -51,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     early.add_argument("--debug", action="store_true")
     known = early.parse_known_args(argv)[0]
     debug = known.debug or os.environ.get("INKSET_DEBUG", "") not in ("", "0")
+    if not debug:
+        _quiet_tracebacks()
     try:
         environment.configure(known.home)
         args = build_parser().parse_args(argv)
