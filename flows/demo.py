@@ -4,14 +4,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
 from flows.release import folder_release_flow
-from preprocess.definitions import read_definition
-from preprocess.paths import work_dirs
+from preprocess.definitions import DATASET_KEYS, check_keys, read_definition
+from preprocess.errors import UsageError
+from preprocess.paths import check_writable, work_dirs
 from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
 from preprocess.shapes import generate_shapes
@@ -48,6 +48,7 @@ def demo_flow() -> list[str]:
     """Build the foundation's shapes release, then each stage's demo; verify every release."""
     logger = get_run_logger()
     definition = read_definition("demo-shapes")
+    check_keys("demo-shapes", "", definition, DATASET_KEYS + ("images", "split", "generator"))
     generator = definition["generator"]
     images = generate_demo_images(generator["per_class"], generator["seed"])
     releases = [folder_release_flow(images, definition["dataset"], definition["version"],
@@ -91,9 +92,9 @@ def demo_training_flow(experiments: list[str] | None = None) -> list[str]:
 
 def _demo_command(args: argparse.Namespace) -> int:
     if args.source != "replica":
-        print("the demo runs offline on replica sources only; for the real sites run a stage, "
-              "e.g. `make crawl-gcd SOURCE=live`", file=sys.stderr)
-        return 2
+        raise UsageError("the demo runs offline on replica sources only; for the real sites "
+                         "run a stage, e.g. `make crawl-gcd SOURCE=live`")
+    check_writable(work_dirs().releases)
     releases = demo_flow()
     runs = [] if args.no_training else demo_training_flow()
     print("\nReleases built and verified:")

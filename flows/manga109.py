@@ -7,10 +7,12 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from preprocess.errors import UsageError
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
+from preprocess.manga109.root import check_annotations, check_root
 from preprocess.manga109.synthetic import generate_release
-from preprocess.paths import work_dirs
+from preprocess.paths import check_writable, work_dirs
 from preprocess.release import build_release
 
 DATASETS = ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")
@@ -41,6 +43,8 @@ def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
     replica = root is None
     if replica:
         root = generate_replica(titles, spreads)
+    else:  # a wrong root, or a broken annotation, stops the run before any release is begun
+        check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
     return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
                           workers) for name in DATASETS]
@@ -54,8 +58,13 @@ def demo_flow() -> list[str]:
 def _command(args: argparse.Namespace) -> int:
     root = args.root or os.environ.get("MANGA109_ROOT")
     if args.source == "live" and not root:
-        print("--source live needs MANGA109_ROOT (an unpacked Manga109 release) or --root")
-        return 2
+        raise UsageError("--source live needs MANGA109_ROOT (an unpacked Manga109 release) "
+                         "or --root")
+    for name in DATASETS:  # a broken definition or root stops here, before any run starts
+        Manga109Options.load(name)
+    if root:
+        check_annotations(check_root(Path(root)), "current", work_dirs().cache)
+    check_writable(work_dirs().releases)
     for path in manga109_flow(root=root, workers=args.workers):
         print(path)
     return 0

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
-from preprocess.paths import project_root, work_dirs
+from preprocess.errors import InksetError
+from preprocess.image_folder import (IMAGE_SUFFIXES, FolderOptions, folder_spec, plan_folder,
+                                      render_file)
+from preprocess.paths import check_writable, project_root, work_dirs
 from preprocess.release import build_release
 from preprocess.release.publish import export_metadata_only, publish
-from preprocess.release.verify import VerificationError, verify_release
+from preprocess.release.verify import check_release, verify_release
 
 
 @task
@@ -41,11 +42,7 @@ def folder_release_flow(root: str, dataset: str, version: str = "1", workers: in
 
 
 def _verify_command(args: argparse.Namespace) -> int:
-    try:
-        counts = verify_release(Path(args.release))
-    except (VerificationError, FileNotFoundError) as error:
-        print(f"verify failed: {error}", file=sys.stderr)
-        return 1
+    counts = verify_release(Path(args.release))  # VerificationError: one line, exit 1
     print(f"{args.release}: OK ({', '.join(f'{s}: {n}' for s, n in counts.items())} samples)")
     return 0
 
@@ -60,11 +57,18 @@ def _publish_command(args: argparse.Namespace) -> int:
 
 
 def _metadata_command(args: argparse.Namespace) -> int:
+    check_release(Path(args.release))
+    check_writable(Path(args.out).parent)
     print(f"metadata-only release: {export_metadata_only(Path(args.release), Path(args.out))}")
     return 0
 
 
 def _folder_command(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if not root.is_dir() or not any(p.suffix.lower() in IMAGE_SUFFIXES for p in root.glob("*/*")):
+        raise InksetError(f"{root} is {'not a folder' if not root.is_dir() else 'without images'}"
+                          f"; expected <root>/<class>/<image> with {sorted(IMAGE_SUFFIXES)}")
+    check_writable(work_dirs().releases)
     print(folder_release_flow(args.root, args.dataset, args.version, args.workers))
     return 0
 

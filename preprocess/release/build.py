@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import logging
 import shutil
@@ -17,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import pandas as pd
 from tqdm import tqdm
 
+from preprocess.errors import InksetError
 from preprocess.paths import project_root
 
 from . import atomic, card, conventions, shards
@@ -56,6 +58,19 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     for item in planned_drops:  # recomputed by every run, so they live in the manifest alone
         writer.add_planned_drop(item)
     todo = [u for u in units if not all(key in writer.done_keys for key, _ in u.keys)]
+    try:
+        _write_all(spec, todo, render, workers, writer, progress)
+        manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
+        result = _finish(release_dir, spec, manifest, writer)
+    except OSError as error:  # the card is written last, so the release stays unpublished
+        writer.abandon()
+        raise _write_error(error, release_dir) from error
+    result.resumed_shards = writer.resumed_shards
+    return result
+
+
+def _write_all(spec: ReleaseSpec, todo: list[Unit], render: Render, workers: int,
+               writer: ReleaseWriter, progress: bool) -> None:
     bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
                mininterval=1.0)
     failures = 0
@@ -68,10 +83,16 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     if todo and failures == len(todo):
         raise RuntimeError(f"{spec.dataset}: every unit failed to render; first unit "
                            f"{todo[0].id!r} (see the manifest reasons)")
-    manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
-    result = _finish(release_dir, spec, manifest, writer)
-    result.resumed_shards = writer.resumed_shards
-    return result
+
+
+def _write_error(error: OSError, release_dir: Path) -> InksetError:
+    """One line for a failed write: where, why, and that finished shards are kept to resume."""
+    where = error.filename or release_dir
+    why = ("no space left on the device" if error.errno in (errno.ENOSPC, errno.EDQUOT)
+           else error.strerror or str(error))
+    return InksetError(f"{why} while writing {where}: the partial shard was removed and "
+                       f"{release_dir} was not published (finished shards are kept: free "
+                       f"space and run again to resume)")
 
 
 def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
@@ -106,7 +127,8 @@ def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None
         if not marker_path.exists():
             atomic.write_json(marker_path, marker)
     except OSError as error:
-        raise OSError(f"cannot write release to {release_dir}: {error}") from error
+        raise InksetError(f"cannot write release to {release_dir}: "
+                          f"{error.strerror or error}") from error
 
 
 def _safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
