@@ -55,8 +55,9 @@ def next_version(dataset_dir: Path, today: dt.date | None = None) -> str:
     base = today.strftime("%Y.%m.%d")
     taken = set(complete_versions(dataset_dir))
     newest = max(taken, key=version_key, default=None)
+    if newest and version_key(newest) > version_key(base) and newest.count(".") >= 2:
+        base = ".".join(newest.split(".")[:3])  # a clock set back must not reorder history
     candidate, counter = base, 0
-    # never below an existing version (a clock set back must not reorder history)
     while candidate in taken or (newest and version_key(candidate) <= version_key(newest)):
         counter += 1
         candidate = f"{base}.{counter}"
