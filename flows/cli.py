@@ -18,6 +18,8 @@ STAGE_MODULES = (
     "flows.manga109",  # manga109
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
+    "flows.refresh",   # refresh, takedown
+    "flows.serve",     # serve
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from dataclasses import replace
 
@@ -17,6 +18,8 @@ from preprocess.paths import work_dirs
 from preprocess.release import build_release
 from spiders.gcd.api import SITE
 from spiders.gcd.crawl import GcdCrawlOptions, run_crawl
+from spiders.health import check_crawl
+from spiders.replicas.common import traffic
 from spiders.replicas.gcd import GcdReplica, generate_truth
 
 DATASETS = ("gcd-covers", "gcd-team")
@@ -24,16 +27,21 @@ DATASETS = ("gcd-covers", "gcd-team")
 # in train, val and test (checked in tests/flows/test_gcd.py).
 REPLICA_SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2}, "seed": 23}
 REPLICA_OVERRIDES = {name: REPLICA_SPLITS for name in DATASETS}
+CRAWL_RETRIES = int(os.environ.get("INKSET_CRAWL_RETRIES", 1))
+CRAWL_RETRY_DELAY = float(os.environ.get("INKSET_CRAWL_RETRY_DELAY", 30))
 
 
-@task(retries=1, retry_delay_seconds=30)
+@task(retries=CRAWL_RETRIES, retry_delay_seconds=CRAWL_RETRY_DELAY)
 def crawl(options: GcdCrawlOptions, base: str) -> dict:
-    """One crawl in a subprocess; its Scrapy stats (pages, items, errors by reason) are the result."""
+    """One crawl in a subprocess; its Scrapy stats (pages, items, errors by reason) are the result.
+
+    Fails (and is retried) when all requests, or more than the allowed share, failed."""
     stats = run_crawl(options, base)
     get_run_logger().info(
         "gcd crawl: %s, %s items, %s covers stored, errors %s", stats.get("finish_reason"),
         stats.get("gcd/items", 0), stats.get("gcd/covers/stored", 0),
         {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("gcd/errors/")})
+    check_crawl("gcd", stats)
     return stats
 
 
@@ -46,9 +54,11 @@ def build_team_table() -> list[str]:
 
 
 @task
-def build_dataset(name: str, team: str | None, overrides: dict, workers: int) -> str:
+def build_dataset(name: str, team: str | None, overrides: dict, workers: int,
+                  version: str | None = None) -> str:
     spec, items = plan(work_dirs().raw / "gcd", GcdOptions.load(name, **overrides),
                        load_names(), team)
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
@@ -57,7 +67,7 @@ def build_dataset(name: str, team: str | None, overrides: dict, workers: int) ->
 def _site(source: str, options: GcdCrawlOptions):
     """The site base URL and the crawl options: the live site, or a replica started here."""
     if source == "live":
-        yield SITE, options
+        yield SITE, options, None
         return
     settings = dict(options.replica)
     challenges = settings.pop("challenges", 0)
@@ -67,7 +77,7 @@ def _site(source: str, options: GcdCrawlOptions):
     targets = {"publishers": tuple(truth.publishers), "series": ()} if options.mode == "site" \
         else {"publishers": (), "series": tuple(truth.series)}
     with GcdReplica(truth, challenge=frozenset(covers[:challenges])) as site:
-        yield site.base, replace(options, issues=(), profile="fast-loopback", **targets)
+        yield site.base, replace(options, issues=(), profile="fast-loopback", **targets), site.log
 
 
 @flow(name="gcd-crawl")
@@ -77,23 +87,23 @@ def gcd_crawl_flow(source: str = "replica", publishers: list[int] | None = None,
     """Crawl publishers / series / issues (live) or the whole replica into data/raw/gcd."""
     options = GcdCrawlOptions.load(publishers=publishers, series=series, issues=issues,
                                    mode=mode, max_issues=max_issues)
-    with _site(source, options) as (base, chosen):
+    with _site(source, options) as (base, chosen, log):
         stats = crawl(chosen, base)
-    if stats.get("finish_reason") != "finished":
-        raise RuntimeError(f"gcd crawl stopped: {stats.get('finish_reason')}")
-    return stats
+    return {**stats, **(traffic(log) if log is not None else {})}
 
 
 @flow(name="gcd-datasets")
 def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
-                      overrides: dict | None = None) -> list[str]:
-    """The team table (reports/gcd/) and the datasets (one per team for gcd-team)."""
+                      overrides: dict | None = None, version: str | None = None) -> list[str]:
+    """The team table (reports/gcd/) and the datasets (one per team for gcd-team); `version`
+    replaces the definitions' ("next": the next dated version, only if anything changed)."""
     get_run_logger().info("team table: %s", build_team_table())
     paths = []
     for name in datasets:
         options = GcdOptions.load(name, **(overrides or {}).get(name, {}))
         for team in (options.teams if options.kind == "team" else (None,)):
-            paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers))
+            paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers,
+                                       version))
     return paths
 
 
