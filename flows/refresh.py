@@ -46,7 +46,7 @@ def _latest_versions() -> dict[str, str | None]:
 
 
 def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
-                    workers: int) -> tuple[list[str], dict]:
+                    workers: int, replica: dict) -> tuple[list[str], dict]:
     """Crawl one source (unless told not to) and rebuild its datasets as version `next`."""
     stats: dict = {}
     if source == "gcd":
@@ -58,8 +58,9 @@ def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
     if source == "pixiv":
         from flows import pixiv
         if crawl:
+            sizes = {k: int(v) for k, v in replica.items() if k in ("artists", "works")}
             stats = pixiv.pixiv_crawl_flow(
-                source=site, profile="fast-loopback" if site == "replica" else None)
+                source=site, profile="fast-loopback" if site == "replica" else None, **sizes)
         return pixiv.pixiv_datasets_flow(names, workers=workers, version=NEXT), stats
     from flows import manga109
     root = os.environ.get("MANGA109_ROOT") if site == "live" else None
@@ -85,8 +86,11 @@ def _train(experiment: str, new: dict[str, str]) -> list[str]:
 
 @flow(name="refresh")
 def refresh_flow(datasets: list[str] | None = None, source: str = "replica", crawl: bool = True,
-                 train: str | None = None, workers: int = 2, wait: float = 0.0) -> dict:
-    """One refresh under the work dir's lock; returns new versions, bytes and a summary line."""
+                 train: str | None = None, workers: int = 2, wait: float = 0.0,
+                 replica: dict | None = None) -> dict:
+    """One refresh under the work dir's lock; returns new versions, bytes and a summary line.
+
+    `replica` sizes the Pixiv replica (`artists`, `works`) when `source` is "replica"."""
     logger = get_run_logger()
     chosen = datasets_by_source(datasets)
     with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
@@ -94,7 +98,8 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
         new, unchanged, failed, image_bytes, crawls = {}, [], {}, 0, {}
         for name, names in chosen.items():
             try:
-                paths, stats = _refresh_source(name, names, source, crawl, workers)
+                paths, stats = _refresh_source(name, names, source, crawl, workers,
+                                               replica or {})
             except InksetError as error:  # the other sources still refresh; the run fails below
                 failed[name] = str(error)
                 logger.error("refresh of %s failed: %s", name, error)
