@@ -104,8 +104,11 @@ def serve_deployments(sources: list[str], interval: float | None, parameters: di
     for source in sources:
         timing = {"interval": interval} if interval else (
             {"cron": schedules[source]} if schedules.get(source) else {})
+        # one run at a time per deployment (later ones queue); across deployments the refresh
+        # lock makes a run wait for the work dir (`wait`), never two writers on one dataset
         deployments.append(refresh_flow.to_deployment(
-            name=f"refresh-{source}", parameters={"datasets": [source], **parameters},
+            name=f"refresh-{source}", concurrency_limit=1,
+            parameters={"datasets": [source], "wait": 3600.0, **parameters},
             description=f"incremental refresh of {source}", **timing))
     serve(*deployments, pause_on_shutdown=False, print_starting_message=True)
 
