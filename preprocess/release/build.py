@@ -62,7 +62,7 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     fingerprint = plan_fingerprint(spec, units, planned_drops,
                                    cache_path=dataset_dir / ".file-hashes.json")
     if spec.version == versions.NEXT:
-        latest = versions.latest_version(dataset_dir)
+        latest = versions.repair_latest(dataset_dir)
         if changes.release_is_unchanged(dataset_dir, latest, fingerprint):
             log.info("%s: nothing changed since version %s; no new version", spec.dataset, latest)
             result = _finished_result(dataset_dir / latest)

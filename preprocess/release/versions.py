@@ -49,6 +49,15 @@ def write_latest(dataset_dir: Path, version: str) -> None:
         atomic.write_text(dataset_dir / LATEST, version + "\n")
 
 
+def repair_latest(dataset_dir: Path) -> str | None:
+    """Move `latest` up to the newest complete version (a build killed between its card and the
+    pointer leaves a whole release the pointer does not name yet); returns what it names."""
+    versions = complete_versions(dataset_dir)
+    if versions and latest_version(dataset_dir) != versions[-1]:
+        write_latest(dataset_dir, versions[-1])
+    return latest_version(dataset_dir)
+
+
 def next_version(dataset_dir: Path, today: dt.date | None = None) -> str:
     """Today's UTC date, or `.1`, `.2` ... when a complete release already has it."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
