@@ -35,7 +35,8 @@ def refresh_lock(path: Path, wait: float = 0.0, poll: float = 0.5) -> Iterator[N
                 time.sleep(poll)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}")
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        handle.write(f"pid {os.getpid()}, since {since}")
         handle.flush()
         yield
     finally:

@@ -1,5 +1,5 @@
-"""`inkset refresh`: incremental crawl → rebuild → a new dated version only on change → changes →
-optional training; `inkset takedown`: list an item and rebuild the datasets that ship it."""
+"""`inkset refresh`: incremental crawl → rebuild → a new dated version only on change →
+changes → optional training; `inkset takedown`: list an item and rebuild the datasets that ship it."""
 from __future__ import annotations
 
 import argparse

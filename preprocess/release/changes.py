@@ -53,7 +53,8 @@ def compute_changes(release_dir: Path, manifest: pd.DataFrame) -> dict[str, Any]
         nonzero = {label: n for label, n in sorted(diff.items()) if n}
         if nonzero:
             deltas[name] = nonzero
-    added, removed = sorted(new.index.difference(old.index)), sorted(old.index.difference(new.index))
+    added = sorted(new.index.difference(old.index))
+    removed = sorted(old.index.difference(new.index))
     return {"version": release_dir.name, "previous_version": previous,
             "added": added, "removed": removed, "changed": sorted(set(image) | set(labels)),
             "changed_image": image, "changed_labels": labels, "label_deltas": deltas,

@@ -78,8 +78,8 @@ def plan_fingerprint(spec: ReleaseSpec, units: Iterable[Unit], drops: Iterable[D
         line = [unit.id, [list(k) for k in unit.keys], _canonical(unit.payload, files)]
         digest.update(json.dumps(line, sort_keys=True, default=str).encode() + b"\n")
     for drop in drops:
-        line = [drop.key, drop.split, drop.status, drop.reason, _canonical(dict(drop.labels), files),
-                drop.source_sha256]
+        line = [drop.key, drop.split, drop.status, drop.reason,
+                _canonical(dict(drop.labels), files), drop.source_sha256]
         digest.update(json.dumps(line, sort_keys=True, default=str).encode() + b"\n")
     files.save()
     return digest.hexdigest()
