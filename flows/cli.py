@@ -20,6 +20,8 @@ STAGE_MODULES = (
     "flows.pixiv",     # crawl-pixiv, pixiv
     "flows.train",     # train, evaluate, report
     "flows.replicas",  # replicas (scaled replica releases)
+    "flows.refresh",   # refresh, takedown
+    "flows.serve",     # serve
 )
 
 

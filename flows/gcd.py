@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
@@ -18,6 +19,8 @@ from preprocess.paths import check_writable, work_dirs
 from preprocess.release import build_release
 from spiders.gcd.api import SITE
 from spiders.gcd.crawl import GcdCrawlOptions, check_targets, crawl_plan, run_crawl
+from spiders.health import check_crawl
+from spiders.replicas.common import traffic
 from spiders.replicas.gcd import GcdReplica, generate_truth
 
 DATASETS = ("gcd-covers", "gcd-team")
@@ -25,16 +28,21 @@ DATASETS = ("gcd-covers", "gcd-team")
 # in train, val and test (checked in tests/flows/test_gcd.py).
 REPLICA_SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2}, "seed": 23}
 REPLICA_OVERRIDES = {name: REPLICA_SPLITS for name in DATASETS}
+CRAWL_RETRIES = int(os.environ.get("INKSET_CRAWL_RETRIES", 1))
+CRAWL_RETRY_DELAY = float(os.environ.get("INKSET_CRAWL_RETRY_DELAY", 30))
 
 
-@task(retries=1, retry_delay_seconds=30)
+@task(retries=CRAWL_RETRIES, retry_delay_seconds=CRAWL_RETRY_DELAY)
 def crawl(options: GcdCrawlOptions, base: str) -> dict:
-    """One crawl in a subprocess; its Scrapy stats (pages, items, errors by reason) are the result."""
+    """One crawl in a subprocess; its Scrapy stats (pages, items, errors by reason) are the result.
+
+    Fails (and is retried) when all requests, or more than the allowed share, failed."""
     stats = run_crawl(options, base)
     get_run_logger().info(
         "gcd crawl: %s, %s items, %s covers stored, errors %s", stats.get("finish_reason"),
         stats.get("gcd/items", 0), stats.get("gcd/covers/stored", 0),
         {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("gcd/errors/")})
+    check_crawl("gcd", stats)
     return stats
 
 
@@ -47,9 +55,11 @@ def build_team_table() -> list[str]:
 
 
 @task
-def build_dataset(name: str, team: str | None, overrides: dict, workers: int) -> str:
+def build_dataset(name: str, team: str | None, overrides: dict, workers: int,
+                  version: str | None = None) -> str:
     spec, items = plan(work_dirs().raw / "gcd", GcdOptions.load(name, **overrides),
                        load_names(), team)
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
@@ -69,13 +79,13 @@ def _replica(options: GcdCrawlOptions):
 
 @contextlib.contextmanager
 def _site(source: str, options: GcdCrawlOptions):
-    """The site base URL and the crawl options: the live site, or a replica started here."""
+    """The site base URL, the crawl options and the replica's request log (None when live)."""
     if source == "live":
-        yield SITE, check_targets(options)
+        yield SITE, check_targets(options), None
         return
     truth, challenge, chosen = _replica(options)
     with GcdReplica(truth, challenge=challenge) as site:
-        yield site.base, chosen
+        yield site.base, chosen, site.log
 
 
 @flow(name="gcd-crawl")
@@ -88,23 +98,23 @@ def gcd_crawl_flow(source: str = "replica", publishers: list[int] | None = None,
     Ids given replace data_manifests/gcd-crawl.toml's targets; `add` crawls both."""
     options = GcdCrawlOptions.load(publishers=publishers, series=series, issues=issues,
                                    mode=mode, max_issues=max_issues, add=add)
-    with _site(source, options) as (base, chosen):
+    with _site(source, options) as (base, chosen, log):
         stats = crawl(chosen, base)
-    if stats.get("finish_reason") != "finished":
-        raise RuntimeError(f"gcd crawl stopped: {stats.get('finish_reason')}")
-    return stats
+    return {**stats, **(traffic(log) if log is not None else {})}
 
 
 @flow(name="gcd-datasets")
 def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
-                      overrides: dict | None = None) -> list[str]:
-    """The team table (reports/gcd/) and the datasets (one per team for gcd-team)."""
+                      overrides: dict | None = None, version: str | None = None) -> list[str]:
+    """The team table (reports/gcd/) and the datasets (one per team for gcd-team); `version`
+    replaces the definitions' ("next": the next dated version, only if anything changed)."""
     get_run_logger().info("team table: %s", build_team_table())
     paths = []
     for name in datasets:
         options = GcdOptions.load(name, **(overrides or {}).get(name, {}))
         for team in (options.teams if options.kind == "team" else (None,)):
-            paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers))
+            paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers,
+                                       version))
     return paths
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -29,17 +30,21 @@ def generate_replica(titles: int, spreads: int) -> str:
 
 
 @task
-def build_dataset(root: str, name: str, overrides: dict, workers: int) -> str:
+def build_dataset(root: str, name: str, overrides: dict, workers: int,
+                  version: str | None = None) -> str:
     options = Manga109Options.load(name, **overrides)
     spec, items = plan(Path(root), options, cache_dir=work_dirs().cache)
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
 
 @flow(name="manga109")
 def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
-                  workers: int = 2) -> list[str]:
-    """Build the Manga109 datasets from `root` (a real release) or from the generated replica."""
+                  workers: int = 2, datasets: list[str] = list(DATASETS),
+                  version: str | None = None) -> list[str]:
+    """Build the Manga109 datasets from `root` (a real release) or from the generated replica;
+    `version` "next": a new dated version only where the root's content changed."""
     replica = root is None
     if replica:
         root = generate_replica(titles, spreads)
@@ -47,7 +52,7 @@ def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
         check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
     return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
-                          workers) for name in DATASETS]
+                          workers, version) for name in datasets]
 
 
 @flow(name="manga109-demo")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
@@ -13,14 +15,17 @@ from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
 from spiders.pixiv.api import AJAX
+from spiders.health import check_crawl
 from spiders.pixiv.crawl import CrawlOptions, crawl_plan, run_crawl, with_users
+from spiders.replicas.common import traffic
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 DATASETS = ("pixiv-artists", "pixiv-tags")
 DEMO_ARTISTS, DEMO_WORKS = 4, 24
 
 
-@task
+@task(retries=int(os.environ.get("INKSET_CRAWL_RETRIES", 1)),
+      retry_delay_seconds=float(os.environ.get("INKSET_CRAWL_RETRY_DELAY", 30)))
 def crawl(options: CrawlOptions, api_base: str) -> dict:
     """One crawl in a subprocess; its Scrapy stats (no credentials in them) are the result."""
     stats = run_crawl(options, api_base)
@@ -28,12 +33,14 @@ def crawl(options: CrawlOptions, api_base: str) -> dict:
                           stats.get("pixiv/rows", 0),
                           {k.split("/")[-1]: v for k, v in stats.items()
                            if k.startswith("pixiv/skipped/")})
+    check_crawl("pixiv", stats)
     return stats
 
 
 @task
-def build_dataset(name: str, overrides: dict, workers: int) -> str:
+def build_dataset(name: str, overrides: dict, workers: int, version: str | None = None) -> str:
     spec, items = plan(work_dirs().raw, PixivOptions.load(name, **overrides))
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
@@ -42,11 +49,11 @@ def build_dataset(name: str, overrides: dict, workers: int) -> str:
 def _api(source: str, artists: int, works: int):
     """The API base URL and the users to crawl: the live site, or a replica started here."""
     if source == "live":
-        yield AJAX, None
+        yield AJAX, None, None
         return
     truth = generate_truth(artists=artists, works_per_artist=works)
     with PixivReplica(truth) as site:
-        yield f"{site.api_base}/ajax", list(truth.artists)
+        yield f"{site.api_base}/ajax", list(truth.artists), site.log
 
 
 @flow(name="pixiv-crawl")
@@ -57,21 +64,21 @@ def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: i
     overrides = {k: v for k, v in (("profile", profile), ("cap", cap), ("users", users))
                  if v is not None}
     options = CrawlOptions.load(**overrides)
-    with _api(source, artists, works) as (api_base, users):
+    with _api(source, artists, works) as (api_base, users, log):
         if users is not None:
             options = with_users(options, users)
         stats = crawl(options, api_base)
-    if stats.get("finish_reason") != "finished":
-        raise RuntimeError(f"pixiv crawl stopped: {stats.get('finish_reason')}")
-    return stats
+    return {**stats, **(traffic(log) if log is not None else {})}
 
 
 @flow(name="pixiv-datasets")
-def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2) -> list[str]:
-    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store."""
+def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
+                        version: str | None = None) -> list[str]:
+    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store; `version`
+    replaces the definitions' ("next": the next dated version, only if anything changed)."""
     for name in datasets:
         choose("dataset", name, DATASETS + ("pixiv-artists-quadrants",))
-    return [build_dataset(name, {}, workers) for name in datasets]
+    return [build_dataset(name, {}, workers, version) for name in datasets]
 
 
 @flow(name="pixiv-demo")

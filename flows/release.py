@@ -14,6 +14,7 @@ from preprocess.paths import check_writable, project_root, work_dirs
 from preprocess.release import build_release
 from preprocess.release.publish import export_metadata_only, publish
 from preprocess.release.verify import check_release, verify_release
+from preprocess.release.versions import resolve_release
 
 
 @task
@@ -42,6 +43,7 @@ def folder_release_flow(root: str, dataset: str, version: str = "1", workers: in
 
 
 def _verify_command(args: argparse.Namespace) -> int:
+    args.release = str(resolve_release(args.release))  # a path, NAME or NAME@VERSION
     counts = verify_release(Path(args.release))  # VerificationError: one line, exit 1
     print(f"{args.release}: OK ({', '.join(f'{s}: {n}' for s, n in counts.items())} samples)")
     return 0
@@ -75,7 +77,8 @@ def _folder_command(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("verify", help="recompute checksums and counts of a release")
-    p.add_argument("release", help="releases/<dataset>/<version>")
+    p.add_argument("release", help="releases/<dataset>/<version>, or NAME[@VERSION] "
+                   "(NAME alone: releases/NAME/latest)")
     p.set_defaults(func=_verify_command)
     p = subparsers.add_parser("publish", help="verify a release and write its lock file "
                               "into data_manifests/locks/ (metadata-only releases: exported "

@@ -53,4 +53,6 @@ def run_spider(command: list[str], stats_path: Path, dirs: WorkDirs,
     if not stats_path.exists():
         spider = command[command.index("spiders.run") + 1]
         raise RuntimeError(f"{spider} crawl died (exit {done.returncode}): {done.stderr[-2000:]}")
-    return json.loads(stats_path.read_text())
+    stats = json.loads(stats_path.read_text())
+    stats["inkset/stats_file"] = str(stats_path)  # failure messages name it
+    return stats

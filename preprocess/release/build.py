@@ -19,9 +19,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from preprocess.errors import InksetError
+from preprocess import takedowns
 from preprocess.paths import project_root
 
-from . import atomic, card, conventions, shards
+from . import atomic, card, changes, conventions, shards, versions
+from .fingerprint import plan_fingerprint
 from .samples import Dropped, Sample, Unit
 from .spec import ReleaseSpec, definition_hash
 from .writer import ReleaseWriter
@@ -38,6 +40,7 @@ class ReleaseResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> status -> items
     resumed_shards: int = 0
     already_complete: bool = False
+    unchanged: bool = False  # version "next" and the plan equals the latest release's
 
     def samples(self, split: str | None = None) -> int:
         splits = [split] if split else list(self.counts)
@@ -46,12 +49,29 @@ class ReleaseResult:
 
 def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Render, *,
                   releases_root: Path, workers: int = 1, progress: bool = True) -> ReleaseResult:
-    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`."""
-    release_dir = Path(releases_root) / spec.dataset / spec.version
-    if (release_dir / CARD_FILE).exists():
-        log.info("%s is complete; published releases are never rewritten", release_dir)
-        return _finished_result(release_dir)
+    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`.
+
+    Version `next` (versions.NEXT) builds the next dated version, or returns the latest release
+    untouched (`unchanged`) when its plan fingerprint equals this plan's.
+    """
+    dataset_dir = Path(releases_root) / spec.dataset
+    spec = dataclasses.replace(spec, takedown=frozenset(spec.takedown) | takedowns.takedown_ids())
+    if spec.version != versions.NEXT and (dataset_dir / spec.version / CARD_FILE).exists():
+        log.info("%s is complete; published releases are never rewritten",
+                 dataset_dir / spec.version)
+        return _finished_result(dataset_dir / spec.version)
     units, planned_drops = _plan(items)
+    fingerprint = plan_fingerprint(spec, units, planned_drops,
+                                   cache_path=dataset_dir / ".file-hashes.json")
+    if spec.version == versions.NEXT:
+        latest = versions.repair_latest(dataset_dir)
+        if changes.release_is_unchanged(dataset_dir, latest, fingerprint):
+            log.info("%s: nothing changed since version %s; no new version", spec.dataset, latest)
+            result = _finished_result(dataset_dir / latest)
+            result.unchanged = True
+            return result
+        spec = dataclasses.replace(spec, version=versions.next_version(dataset_dir))
+    release_dir = dataset_dir / spec.version
     planned = Counter(split for unit in units for _, split in unit.keys)
     _prepare_dir(release_dir, spec, planned)
     writer = ReleaseWriter(spec, release_dir, planned)
@@ -61,7 +81,7 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     try:
         _write_all(spec, todo, render, workers, writer, progress)
         manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
-        result = _finish(release_dir, spec, manifest, writer)
+        result = _finish(release_dir, spec, manifest, writer, fingerprint)
     except OSError as error:  # the card is written last, so the release stays unpublished
         writer.abandon()
         raise _write_error(error, release_dir) from error
@@ -177,8 +197,8 @@ def _checked_items(unit: Unit, outcome: list | str) -> list[Sample | Dropped]:
 
 
 def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
-            writer: ReleaseWriter) -> ReleaseResult:
-    """Write manifest, labels, reader indexes, card and checksums; dataset.json goes last."""
+            writer: ReleaseWriter, fingerprint: str) -> ReleaseResult:
+    """Write manifest, labels, indexes, changes, card, checksums; dataset.json, then `latest`."""
     atomic.write_parquet(release_dir / "manifest.parquet", manifest)
     atomic.write_json(release_dir / "labels.json", {
         name: {"names": list(labels), "index": {label: i for i, label in enumerate(labels)},
@@ -195,8 +215,9 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     first_shards = [release_dir / name for split in spec.splits
                     for name, _ in shard_counts[split]][:4]
     card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
-    card.write_card(release_dir, spec, manifest, counts, shard_counts)
-    _write_diff(release_dir, manifest)
+    changed = changes.compute_changes(release_dir, manifest)
+    changes.write_changes(release_dir, changed)
+    card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
@@ -204,7 +225,8 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     atomic.write_json(release_dir / CARD_FILE, {
         "name": spec.dataset, "version": spec.version, "description": spec.description,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "definition_hash": definition_hash(spec.definition),
+        "definition_hash": definition_hash(spec.definition), "plan_fingerprint": fingerprint,
+        "previous_version": changed["previous_version"],
         "definition": json.loads(json.dumps(spec.definition, default=str)),
         "code_version": code_version(), "source_snapshot": dict(spec.source_snapshot),
         "license": spec.license, "attribution": spec.attribution, "share": spec.share,
@@ -214,30 +236,9 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},
         "sha256sums": conventions.file_digest(release_dir / "SHA256SUMS"),
     })
+    versions.write_latest(release_dir.parent, spec.version)  # last: readers see whole releases
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)
-
-
-def _write_diff(release_dir: Path, manifest: pd.DataFrame) -> None:
-    """diff.json against the newest earlier complete version: added, removed, changed keys."""
-    earlier = []
-    for other in release_dir.parent.iterdir():
-        if other != release_dir and (other / CARD_FILE).is_file():
-            earlier.append((json.loads((other / CARD_FILE).read_text())["created"], other))
-    if not earlier:
-        return
-    previous = max(earlier)[1]
-    old = pd.read_parquet(previous / "manifest.parquet")
-    old = old[old["status"] == "success"].set_index("key")
-    new = manifest[manifest["status"] == "success"].set_index("key")
-    common = old.index.intersection(new.index)
-    changed = [k for k in common if (old.at[k, "sha256"], old.at[k, "labels"])
-               != (new.at[k, "sha256"], new.at[k, "labels"])]
-    atomic.write_json(release_dir / "diff.json", {
-        "previous_version": previous.name,
-        "added": sorted(new.index.difference(old.index)),
-        "removed": sorted(old.index.difference(new.index)),
-        "changed": sorted(changed)})
 
 
 def _finished_result(release_dir: Path) -> ReleaseResult:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from preprocess.errors import InksetError
+from preprocess import takedowns
 
 from . import conventions
 from .build import CARD_FILE
@@ -40,6 +41,12 @@ def verify_release(release_dir: Path) -> dict[str, int]:
     if manifest["key"].duplicated().any():
         problems.append(f"manifest repeats keys: {sorted(manifest.loc[manifest['key'].duplicated(), 'key'])[:5]}")
     kept = manifest[manifest["status"] == "success"]
+    listed = takedowns.takedown_ids()
+    shipped = takedowns.shipped_takedowns(
+        [(k, json.loads(ids or "{}")) for k, ids in zip(kept["key"], kept["source_ids"])], listed)
+    if shipped:
+        problems.append(f"ships {len(shipped)} taken-down item(s) listed in "
+                        f"{takedowns.takedowns_path()}: {shipped[:10]}")
     expected = kept.groupby("shard")["key"].apply(set).to_dict()
     members = set(card["members"])
     info = json.loads((release_dir / "_info.json").read_text())["splits"]

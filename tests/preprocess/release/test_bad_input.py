@@ -142,9 +142,12 @@ def test_a_new_version_records_its_diff(tmp_path):
         return [toy_sample(key, label="b" if key == "k1" else "a")]
     second = build_release(replace(SPEC, version="2"), units(["k1", "k2", "k3"]), render_changed,
                            releases_root=tmp_path, progress=False)
-    diff = json.loads((second.path / "diff.json").read_text())
-    assert diff == {"previous_version": "1", "added": ["k3"], "removed": ["k0"],
-                    "changed": ["k1"]}
+    diff = json.loads((second.path / "changes.json").read_text())
+    assert {k: diff[k] for k in ("previous_version", "added", "removed", "changed",
+                                 "changed_labels", "changed_image")} == {
+        "previous_version": "1", "added": ["k3"], "removed": ["k0"], "changed": ["k1"],
+        "changed_labels": ["k1"], "changed_image": []}
+    assert (tmp_path / SPEC.dataset / "latest").read_text() == "2\n"
 
 
 def test_a_partial_build_of_another_definition_is_started_over(tmp_path):
