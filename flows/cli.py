@@ -16,6 +16,7 @@ STAGE_MODULES = (
     "flows.manga109",  # manga109
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
+    "flows.share",     # fetch, cat (publish <url> lives in flows.release)
 )
 
 

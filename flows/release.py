@@ -56,6 +56,10 @@ def _publish_command(args: argparse.Namespace) -> int:
     lock = json.loads(path.read_text())
     what = "metadata only (no images)" if lock["metadata_only"] else "with its shards"
     print(f"lock written: {path} ({what})")
+    if args.url:  # the locked directory (the export, for metadata-only) goes to the store
+        from flows.share import upload_locked
+
+        return upload_locked(Path(args.release), lock, args.url, args.endpoint_url)
     return 0
 
 
@@ -77,6 +81,9 @@ def register(subparsers) -> None:
                               "into data_manifests/locks/ (metadata-only releases: exported "
                               "without images into published/ first)")
     p.add_argument("release")
+    p.add_argument("url", nargs="?", help="also copy it to this fsspec URL (file://, s3://, "
+                   "gs://...): shards first, dataset.json last, resumable")
+    p.add_argument("--endpoint-url", help="S3-compatible server (else AWS_ENDPOINT_URL)")
     p.add_argument("--with-images", action="store_true",
                    help="lock the shards even where the card says share = metadata-only")
     p.set_defaults(func=_publish_command)
