@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from preprocess.paths import project_root
 
-from . import atomic, card, conventions, shards
+from . import atomic, card, conventions, croissant, shards
 from .samples import Dropped, Sample, Unit
 from .spec import ReleaseSpec, definition_hash
 from .writer import ReleaseWriter
@@ -175,6 +175,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
     card.write_card(release_dir, spec, manifest, counts, shard_counts)
     _write_diff(release_dir, manifest)
+    croissant.write_croissant(release_dir, spec, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")

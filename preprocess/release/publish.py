@@ -10,7 +10,7 @@ from .build import CARD_FILE
 from .verify import verify_release
 
 METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
-                  "label_histogram.png", "_info.json", "sizes.json")
+                  "label_histogram.png", "_info.json", "sizes.json", "croissant.json")
 
 
 def publish(release_dir: Path, locks_dir: Path, published_root: Path,
