@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from flows import environment
+from preprocess.errors import InksetError
 
 # Each module defines `register(subparsers)`, adding its subcommands with `func=` defaults.
 # A module listed here that does not exist yet is skipped (stages land one issue at a time).
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="work dir for data/, releases/, runs/, reports/ "
                         "(default: $INKSET_HOME or the current directory)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error (also: INKSET_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
     for name in STAGE_MODULES:
         try:
@@ -45,11 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     # and PREFECT_HOME must be in the environment before the parser is built.
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--home")
-    environment.configure(early.parse_known_args(argv)[0].home)
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args) or 0)
+    early.add_argument("--debug", action="store_true")
+    known = early.parse_known_args(argv)[0]
+    debug = known.debug or os.environ.get("INKSET_DEBUG", "") not in ("", "0")
+    try:
+        environment.configure(known.home)
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return int(args.func(args) or 0)
+    except InksetError as error:
+        if debug:
+            raise
+        print(f"inkset: error: {error}", file=sys.stderr)
+        return error.exit_status
 
 
 if __name__ == "__main__":

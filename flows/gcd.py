@@ -15,8 +15,8 @@ from preprocess.gcd.team_table import team_table, write_team_table
 from preprocess.gcd.teams import load_names
 from preprocess.paths import work_dirs
 from preprocess.release import build_release
-from spiders.gcd_api import SITE
-from spiders.gcd_crawl import GcdCrawlOptions, run_crawl
+from spiders.gcd.api import SITE
+from spiders.gcd.crawl import GcdCrawlOptions, run_crawl
 from spiders.replicas.gcd import GcdReplica, generate_truth
 
 DATASETS = ("gcd-covers", "gcd-team")

@@ -12,8 +12,8 @@ from preprocess.paths import work_dirs
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
-from spiders.pixiv_api import AJAX
-from spiders.pixiv_crawl import CrawlOptions, run_crawl, with_users
+from spiders.pixiv.api import AJAX
+from spiders.pixiv.crawl import CrawlOptions, run_crawl, with_users
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 DATASETS = ("pixiv-artists", "pixiv-tags")

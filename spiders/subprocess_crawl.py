@@ -1,6 +1,6 @@
 """One crawl = one `python -m spiders.run` subprocess (Twisted's reactor cannot restart in-process).
 
-Shared by spiders/gcd_crawl.py and spiders/pixiv_crawl.py: the command line, the loopback-only
+Shared by spiders/gcd/crawl.py and spiders/pixiv/crawl.py: the command line, the loopback-only
 guard of the fast profile, and the run itself with its stats and log kept under runs/crawls/.
 """
 from __future__ import annotations

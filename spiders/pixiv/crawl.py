@@ -8,7 +8,7 @@ from pathlib import Path
 
 from preprocess.definitions import choose, manifests_dir, read_definition
 from preprocess.paths import WorkDirs, work_dirs
-from spiders.pixiv_api import AJAX
+from spiders.pixiv.api import AJAX
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
 IMAGE_SIZES = ("regular", "original")

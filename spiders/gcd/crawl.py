@@ -6,8 +6,8 @@ from pathlib import Path
 
 from preprocess.definitions import choose, read_definition
 from preprocess.paths import work_dirs
-from spiders.gcd import MODES
-from spiders.gcd_api import SITE
+from spiders.gcd.spider import MODES
+from spiders.gcd.api import SITE
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
 # Settings per profile. fast-loopback lifts every delay: for the replica on 127.0.0.1 only.
