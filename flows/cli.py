@@ -19,6 +19,7 @@ STAGE_MODULES = (
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
     "flows.share",     # fetch, cat (publish <url> lives in flows.release)
+    "flows.download",  # download, rebuild
 )
 
 
