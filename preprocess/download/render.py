@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from PIL import Image
 
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
-from preprocess.pixiv.render import _crop, _resize
 
 
 @dataclass(frozen=True)
@@ -44,13 +43,22 @@ def render_crops(recipe: Recipe, crops: tuple[str, ...], data: bytes,
         return f"undecodable: {error}"
     out = []
     for crop in crops:
-        part = _crop(image, crop)
-        if recipe.resize_mode == "squash":
-            resized = _resize(part, recipe.size, "squash")
-        else:
-            resized = resize_image(part, recipe.size, recipe.resize_mode)
+        if crop == "full" and recipe.resize_mode != "squash":
+            resized = resize_image(image, recipe.size, recipe.resize_mode)
+        else:  # Pixiv's own crop and resize (imported here: workers start faster without it)
+            from preprocess.pixiv.render import _crop, _resize
+
+            resized = _resize(_crop(image, crop), recipe.size, recipe.resize_mode)
         out.append((encode_image(resized, recipe.ext), resized.width, resized.height))
     return Rendered(tuple(out), original, digest)
+
+
+def safe_render(render, payload, data: bytes):
+    """Run in a pool worker (this module imports little, so workers start fast)."""
+    try:
+        return render(payload, data)
+    except Exception as error:  # noqa: BLE001 - one bad image is a manifest row
+        return f"render_error: {type(error).__name__}: {error}"
 
 
 def render_job(payload: tuple, data: bytes) -> Rendered | str:
