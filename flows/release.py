@@ -17,11 +17,11 @@ from preprocess.release.verify import VerificationError, verify_release
 
 @task
 def build_folder_release(root: str, dataset: str, version: str, workers: int,
-                         definition: dict | None = None) -> str:
+                         definition: dict | None = None, dask: str | None = None) -> str:
     options = FolderOptions.from_definition(definition or {})
     result = build_release(folder_spec(Path(root), dataset, version, options, definition),
                            plan_folder(Path(root), dataset, options), render_file,
-                           releases_root=work_dirs().releases, workers=workers)
+                           releases_root=work_dirs().releases, workers=workers, dask=dask)
     return str(result.path)
 
 
@@ -32,9 +32,9 @@ def verify(release: str) -> dict[str, int]:
 
 @flow(name="folder-release")
 def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2,
-                        definition: dict | None = None) -> str:
-    """Build a release from `<root>/<class>/<image>` and verify it."""
-    path = build_folder_release(root, dataset, version, workers, definition)
+                        definition: dict | None = None, dask: str | None = None) -> str:
+    """Build a release from `<root>/<class>/<image>` and verify it (rendering on Dask if asked)."""
+    path = build_folder_release(root, dataset, version, workers, definition, dask)
     counts = verify(path)
     get_run_logger().info("release %s verified: %s samples per split", path, counts)
     return path
@@ -69,7 +69,8 @@ def _metadata_command(args: argparse.Namespace) -> int:
 
 
 def _folder_command(args: argparse.Namespace) -> int:
-    print(folder_release_flow(args.root, args.dataset, args.version, args.workers))
+    print(folder_release_flow(args.root, args.dataset, args.version, args.workers,
+                              dask=args.dask))
     return 0
 
 
@@ -96,4 +97,7 @@ def register(subparsers) -> None:
     p.add_argument("--dataset", required=True)
     p.add_argument("--version", default="1")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
+                   "cluster (tcp://host:8786)")
     p.set_defaults(func=_folder_command)

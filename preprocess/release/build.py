@@ -43,8 +43,12 @@ class ReleaseResult:
 
 
 def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Render, *,
-                  releases_root: Path, workers: int = 1, progress: bool = True) -> ReleaseResult:
-    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`."""
+                  releases_root: Path, workers: int = 1, progress: bool = True,
+                  dask: str | None = None) -> ReleaseResult:
+    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`.
+
+    `dask`: render on Dask ("local" for a LocalCluster of `workers` processes, or an address).
+    """
     release_dir = Path(releases_root) / spec.dataset / spec.version
     if (release_dir / CARD_FILE).exists():
         log.info("%s is complete; published releases are never rewritten", release_dir)
@@ -59,7 +63,12 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
                mininterval=1.0)
     failures = 0
-    for unit, outcome in _render_all(todo, render, workers):
+    if dask:
+        from .dask_render import render_all
+        outcomes = render_all(todo, render, workers, dask)
+    else:
+        outcomes = _render_all(todo, render, workers)
+    for unit, outcome in outcomes:
         failures += isinstance(outcome, str)
         for item in _checked_items(unit, outcome):
             writer.add(item)
