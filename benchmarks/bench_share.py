@@ -2,6 +2,7 @@
 same folder build rendered in-process (2-process pool) vs on a 2-worker Dask LocalCluster."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -29,6 +30,7 @@ def transfer(release: Path, tmp: Path) -> None:
     import s3fs
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,6 +1,7 @@
 """A loopback S3-compatible server (moto) with dummy keys, and a small release to share."""
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -21,6 +22,7 @@ def s3_server():
     """Start moto's S3 server on 127.0.0.1 (a free port); yield its endpoint URL; stop it."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
