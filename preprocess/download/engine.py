@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 import aiohttp
 
 from .fetch import FetchFailure, Hosts, fetch_and_render, spool_write
+from .render import safe_render as _safe_render
 from .rules import Rules
 
 

@@ -60,11 +60,12 @@ class Hosts:
         slot = self.slots.setdefault(host, asyncio.Semaphore(rule.concurrency))
         for attempt in range(self.rules.retries + 1):
             async with slot:
-                wait = self.next_start.get(host, 0.0) - time.monotonic()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self.next_start[host] = max(self.next_start.get(host, 0.0),
-                                            time.monotonic()) + rule.delay
+                # reserve this request's start time before sleeping, so requests waiting
+                # together are spread `delay` apart instead of starting at once
+                start = max(self.next_start.get(host, 0.0), time.monotonic())
+                self.next_start[host] = start + rule.delay
+                if start > time.monotonic():
+                    await asyncio.sleep(start - time.monotonic())
                 outcome, hold = await self._attempt(url, attempt)
             if hold is None:
                 return outcome

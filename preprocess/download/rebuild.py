@@ -65,8 +65,9 @@ def recipe_of(card: dict, ext: str) -> Recipe:
 def _local(release: str, endpoint_url: str | None) -> Path:
     if "://" not in release:
         return Path(release)
-    target = Path(tempfile.mkdtemp(prefix="rebuild-", dir=work_dirs().cache.mkdir(
-        parents=True, exist_ok=True) or work_dirs().cache))
+    cache = work_dirs().cache
+    cache.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix="rebuild-", dir=cache))  # the metadata only: small
     remote.fetch(release, target, endpoint_url=endpoint_url)
     return target
 
@@ -107,8 +108,8 @@ def rebuild(release: str, out: Path | None = None, *, workers: int = 2,
     index = pd.read_parquet(source_dir / INDEX_FILE)
     spec = _spec(card, labels)
     out = Path(out) if out else work_dirs().releases / spec.dataset / spec.version
-    if (out / CARD_FILE).is_file():
-        return RebuildResult(out, Counter(json.loads(verify_release(out) and "{}")))
+    if (out / CARD_FILE).is_file():  # finished earlier: releases are never rewritten
+        return RebuildResult(out, Counter(pd.read_parquet(out / "manifest.parquet")["status"]))
     out.mkdir(parents=True, exist_ok=True)
     sink = ShardSink(out, out / ".spool")
     writer = ReleaseWriter(spec, out, {})  # only its member encoding is used

@@ -34,10 +34,11 @@ class Rules:
     backoff: float = 1.0             # first wait; doubles on each retry
     max_retry_after: float = 300.0
     timeout: float = 60.0
+    polite_loopback: bool = False    # treat loopback like a live site (tests of the live path)
 
     def host(self, url: str) -> HostRule:
         hostname = urlsplit(url).hostname or ""
-        if hostname in LOOPBACK:
+        if hostname in LOOPBACK and not self.polite_loopback:
             return HostRule(self.loopback_concurrency, 0.0, obey_robots=False)
         return HostRule(self.live_concurrency, self.live_delay, obey_robots=True)
 
