@@ -99,6 +99,8 @@ def _jobs(index: pd.DataFrame, manifest: pd.DataFrame, recipe: Recipe, sink: Sha
 def rebuild(release: str, out: Path | None = None, *, workers: int = 2,
             endpoint_url: str | None = None, rules: Rules | None = None) -> RebuildResult:
     source_dir = _local(str(release), endpoint_url)
+    if not (source_dir / CARD_FILE).is_file():
+        raise InksetError(f"{release}: no {CARD_FILE}: not a complete (metadata-only) release")
     card = json.loads((source_dir / CARD_FILE).read_text())
     if not (source_dir / INDEX_FILE).is_file():
         raise InksetError(f"{release}: no {INDEX_FILE}; export it again with "

@@ -102,3 +102,18 @@ def test_pixiv_quadrants_round_trip_through_s3(bucket, tmp_path):
     pages = {json.loads(s)["url"] for s in pd.read_parquet(meta / "manifest.parquet")
              .query("status == 'success'")["source_ids"]}
     assert len(image_requests) == len(pages)  # one download per page, quadrants share it
+
+
+def test_rebuild_command(gcd, tmp_path):
+    import subprocess
+    import sys
+
+    release, meta, site = gcd
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "rebuild", str(meta), "--out",
+                             str(tmp_path / "cli")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt" in result.stdout and "success=" in result.stdout
+    same_shards(release, tmp_path / "cli")
+    missing = subprocess.run([sys.executable, "-m", "flows.cli", "rebuild", str(tmp_path / "no")],
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
