@@ -19,11 +19,11 @@ from preprocess.release.versions import resolve_release
 
 @task
 def build_folder_release(root: str, dataset: str, version: str, workers: int,
-                         definition: dict | None = None) -> str:
+                         definition: dict | None = None, dask: str | None = None) -> str:
     options = FolderOptions.from_definition(definition or {})
     result = build_release(folder_spec(Path(root), dataset, version, options, definition),
                            plan_folder(Path(root), dataset, options), render_file,
-                           releases_root=work_dirs().releases, workers=workers)
+                           releases_root=work_dirs().releases, workers=workers, dask=dask)
     return str(result.path)
 
 
@@ -34,9 +34,9 @@ def verify(release: str) -> dict[str, int]:
 
 @flow(name="folder-release")
 def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2,
-                        definition: dict | None = None) -> str:
-    """Build a release from `<root>/<class>/<image>` and verify it."""
-    path = build_folder_release(root, dataset, version, workers, definition)
+                        definition: dict | None = None, dask: str | None = None) -> str:
+    """Build a release from `<root>/<class>/<image>` and verify it (rendering on Dask if asked)."""
+    path = build_folder_release(root, dataset, version, workers, definition, dask)
     counts = verify(path)
     get_run_logger().info("release %s verified: %s samples per split", path, counts)
     return path
@@ -55,6 +55,10 @@ def _publish_command(args: argparse.Namespace) -> int:
     lock = json.loads(path.read_text())
     what = "metadata only (no images)" if lock["metadata_only"] else "with its shards"
     print(f"lock written: {path} ({what})")
+    if args.url:  # the locked directory (the export, for metadata-only) goes to the store
+        from flows.share import upload_locked
+
+        return upload_locked(Path(args.release), lock, args.url, args.endpoint_url)
     return 0
 
 
@@ -71,7 +75,8 @@ def _folder_command(args: argparse.Namespace) -> int:
         raise InksetError(f"{root} is {'not a folder' if not root.is_dir() else 'without images'}"
                           f"; expected <root>/<class>/<image> with {sorted(IMAGE_SUFFIXES)}")
     check_writable(work_dirs().releases)
-    print(folder_release_flow(args.root, args.dataset, args.version, args.workers))
+    print(folder_release_flow(args.root, args.dataset, args.version, args.workers,
+                              dask=args.dask))
     return 0
 
 
@@ -84,6 +89,9 @@ def register(subparsers) -> None:
                               "into data_manifests/locks/ (metadata-only releases: exported "
                               "without images into published/ first)")
     p.add_argument("release")
+    p.add_argument("url", nargs="?", help="also copy it to this fsspec URL (file://, s3://, "
+                   "gs://...): shards first, dataset.json last, resumable")
+    p.add_argument("--endpoint-url", help="S3-compatible server (else AWS_ENDPOINT_URL)")
     p.add_argument("--with-images", action="store_true",
                    help="lock the shards even where the card says share = metadata-only")
     p.set_defaults(func=_publish_command)
@@ -96,4 +104,7 @@ def register(subparsers) -> None:
     p.add_argument("--dataset", required=True)
     p.add_argument("--version", default="1")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
+                   "cluster (tcp://host:8786)")
     p.set_defaults(func=_folder_command)

@@ -22,7 +22,7 @@ from preprocess.errors import InksetError
 from preprocess import takedowns
 from preprocess.paths import project_root
 
-from . import atomic, card, changes, conventions, shards, versions
+from . import atomic, card, changes, conventions, croissant, shards, versions
 from .fingerprint import plan_fingerprint
 from .samples import Dropped, Sample, Unit
 from .spec import ReleaseSpec, definition_hash
@@ -48,11 +48,13 @@ class ReleaseResult:
 
 
 def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Render, *,
-                  releases_root: Path, workers: int = 1, progress: bool = True) -> ReleaseResult:
+                  releases_root: Path, workers: int = 1, progress: bool = True,
+                  dask: str | None = None) -> ReleaseResult:
     """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`.
 
     Version `next` (versions.NEXT) builds the next dated version, or returns the latest release
     untouched (`unchanged`) when its plan fingerprint equals this plan's.
+    `dask`: render on Dask ("local" for a LocalCluster of `workers` processes, or an address).
     """
     dataset_dir = Path(releases_root) / spec.dataset
     spec = dataclasses.replace(spec, takedown=frozenset(spec.takedown) | takedowns.takedown_ids())
@@ -79,7 +81,7 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
         writer.add_planned_drop(item)
     todo = [u for u in units if not all(key in writer.done_keys for key, _ in u.keys)]
     try:
-        _write_all(spec, todo, render, workers, writer, progress)
+        _write_all(spec, todo, render, workers, writer, progress, dask)
         manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
         result = _finish(release_dir, spec, manifest, writer, fingerprint)
     except OSError as error:  # the card is written last, so the release stays unpublished
@@ -90,11 +92,16 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
 
 
 def _write_all(spec: ReleaseSpec, todo: list[Unit], render: Render, workers: int,
-               writer: ReleaseWriter, progress: bool) -> None:
+               writer: ReleaseWriter, progress: bool, dask: str | None = None) -> None:
     bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
                mininterval=1.0)
     failures = 0
-    for unit, outcome in _render_all(todo, render, workers):
+    if dask:
+        from .dask_render import render_all
+        outcomes = render_all(todo, render, workers, dask)
+    else:
+        outcomes = _render_all(todo, render, workers)
+    for unit, outcome in outcomes:
         failures += isinstance(outcome, str)
         for item in _checked_items(unit, outcome):
             writer.add(item)
@@ -218,6 +225,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     changed = changes.compute_changes(release_dir, manifest)
     changes.write_changes(release_dir, changed)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
+    croissant.write_croissant(release_dir, spec, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")

@@ -1,7 +1,6 @@
 """GCD team members on covers: ResNet-34, multi-label sigmoid, the seed's accuracy_thresh and F2."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
