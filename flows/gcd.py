@@ -56,12 +56,12 @@ def build_team_table() -> list[str]:
 
 @task
 def build_dataset(name: str, team: str | None, overrides: dict, workers: int,
-                  version: str | None = None) -> str:
+                  version: str | None = None, dask: str | None = None) -> str:
     spec, items = plan(work_dirs().raw / "gcd", GcdOptions.load(name, **overrides),
                        load_names(), team)
     spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
-                             workers=workers).path)
+                             workers=workers, dask=dask).path)
 
 
 def _replica(options: GcdCrawlOptions):
@@ -105,7 +105,8 @@ def gcd_crawl_flow(source: str = "replica", publishers: list[int] | None = None,
 
 @flow(name="gcd-datasets")
 def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
-                      overrides: dict | None = None, version: str | None = None) -> list[str]:
+                      overrides: dict | None = None, version: str | None = None,
+                      dask: str | None = None) -> list[str]:
     """The team table (reports/gcd/) and the datasets (one per team for gcd-team); `version`
     replaces the definitions' ("next": the next dated version, only if anything changed)."""
     get_run_logger().info("team table: %s", build_team_table())
@@ -114,7 +115,7 @@ def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
         options = GcdOptions.load(name, **(overrides or {}).get(name, {}))
         for team in (options.teams if options.kind == "team" else (None,)):
             paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers,
-                                       version))
+                                       version, dask))
     return paths
 
 
@@ -164,7 +165,8 @@ def _datasets_command(args: argparse.Namespace) -> int:
             raise UsageError(f"no crawl in {work_dirs().raw / 'gcd'}: run `inkset crawl-gcd "
                              f"--source live` first")
         gcd_crawl_flow(source="replica")
-    for path in gcd_datasets_flow(names, workers=args.workers, overrides=overrides):
+    for path in gcd_datasets_flow(names, workers=args.workers, overrides=overrides,
+                                  dask=args.dask):
         print(path)
     return 0
 
@@ -190,4 +192,7 @@ def register(subparsers) -> None:
                    help="replica: crawl the loopback GCD first if nothing is crawled yet")
     p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
+                   "cluster (tcp://host:8786)")
     p.set_defaults(func=_datasets_command)

@@ -31,18 +31,18 @@ def generate_replica(titles: int, spreads: int) -> str:
 
 @task
 def build_dataset(root: str, name: str, overrides: dict, workers: int,
-                  version: str | None = None) -> str:
+                  version: str | None = None, dask: str | None = None) -> str:
     options = Manga109Options.load(name, **overrides)
     spec, items = plan(Path(root), options, cache_dir=work_dirs().cache)
     spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
-                             workers=workers).path)
+                             workers=workers, dask=dask).path)
 
 
 @flow(name="manga109")
 def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
                   workers: int = 2, datasets: list[str] = list(DATASETS),
-                  version: str | None = None) -> list[str]:
+                  version: str | None = None, dask: str | None = None) -> list[str]:
     """Build the Manga109 datasets from `root` (a real release) or from the generated replica;
     `version` "next": a new dated version only where the root's content changed."""
     replica = root is None
@@ -52,7 +52,7 @@ def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
         check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
     return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
-                          workers, version) for name in datasets]
+                          workers, version, dask) for name in datasets]
 
 
 @flow(name="manga109-demo")
@@ -70,7 +70,7 @@ def _command(args: argparse.Namespace) -> int:
     if root:
         check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     check_writable(work_dirs().releases)
-    for path in manga109_flow(root=root, workers=args.workers):
+    for path in manga109_flow(root=root, workers=args.workers, dask=args.dask):
         print(path)
     return 0
 
@@ -81,4 +81,7 @@ def register(subparsers) -> None:
                    help="replica: the generated release (unless MANGA109_ROOT is set)")
     p.add_argument("--root", help="an unpacked Manga109 release (default: $MANGA109_ROOT)")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
+                   "cluster (tcp://host:8786)")
     p.set_defaults(func=_command)

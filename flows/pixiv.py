@@ -38,11 +38,12 @@ def crawl(options: CrawlOptions, api_base: str) -> dict:
 
 
 @task
-def build_dataset(name: str, overrides: dict, workers: int, version: str | None = None) -> str:
+def build_dataset(name: str, overrides: dict, workers: int, version: str | None = None,
+                  dask: str | None = None) -> str:
     spec, items = plan(work_dirs().raw, PixivOptions.load(name, **overrides))
     spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
-                             workers=workers).path)
+                             workers=workers, dask=dask).path)
 
 
 @contextlib.contextmanager
@@ -73,12 +74,12 @@ def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: i
 
 @flow(name="pixiv-datasets")
 def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
-                        version: str | None = None) -> list[str]:
+                        version: str | None = None, dask: str | None = None) -> list[str]:
     """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store; `version`
     replaces the definitions' ("next": the next dated version, only if anything changed)."""
     for name in datasets:
         choose("dataset", name, DATASETS + ("pixiv-artists-quadrants",))
-    return [build_dataset(name, {}, workers, version) for name in datasets]
+    return [build_dataset(name, {}, workers, version, dask) for name in datasets]
 
 
 @flow(name="pixiv-demo")
@@ -133,7 +134,7 @@ def _datasets_command(args: argparse.Namespace) -> int:
             raise UsageError(f"no crawl in {rows.parent}: run `inkset crawl-pixiv --source "
                              f"live` first")
         pixiv_crawl_flow(source="replica", profile="fast-loopback")
-    for path in pixiv_datasets_flow(names, workers=args.workers):
+    for path in pixiv_datasets_flow(names, workers=args.workers, dask=args.dask):
         print(path)
     return 0
 
@@ -163,4 +164,7 @@ def register(subparsers) -> None:
     p.add_argument("--quadrants", action="store_true",
                    help="pixiv-artists-quadrants (four crops per image) instead of pixiv-artists")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
+                   "cluster (tcp://host:8786)")
     p.set_defaults(func=_datasets_command)
