@@ -4,7 +4,9 @@ Three URL sets: the 300 covers of the GCD replica (bench_gcd's crawl), 1,500 cov
 of 400x600 and 1,500 pages of 1000x1400 (textured JPEGs, 60 distinct images per set served under
 distinct URLs). Output: 200 px on the short side, keep_ratio (200x300 / 200x280), 2 processes
 each. Also the 2-core limit: decode+resize+encode of the same bytes from memory in a 2-process
-pool, no network. One run; img2dataset from its own venv (bench_gcd.img2dataset_bin).
+pool, no network, with inkset's DCT-scaled decode and with a full decode. One run; img2dataset
+from its own venv (bench_gcd.img2dataset_bin). `python -m benchmarks.bench_download 1000x1400`
+runs one set (gcd-300, 400x600 or 1000x1400).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from PIL import Image
 
 from benchmarks.bench_gcd import img2dataset_bin, img2dataset_rate
 from preprocess.download.render import Recipe, render_crops
+from preprocess.images import encode_image, resize_image
 from preprocess.paths import work_dirs
 from spiders.replicas.common import LoopbackServer, Reply
 from spiders.replicas.gcd import GcdReplica, generate_truth
@@ -44,15 +47,24 @@ def textured(size: tuple[int, int], seed: int) -> bytes:
 
 
 def _limit_one(data: bytes) -> int:
+    """inkset's own pixel path: DCT-scaled decode (draft), resize, encode."""
     return len(render_crops(RECIPE, ("full",), data).images)
 
 
-def decode_limit(images: list[bytes]) -> float:
-    """Images/s of decode+resize+encode from memory on 2 processes (the ceiling for any tool)."""
+def _limit_full(data: bytes) -> int:
+    """The same without DCT scaling: a full decode, as img2dataset does (cv2.imdecode)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        encode_image(resize_image(image.convert("RGB"), RECIPE.size, RECIPE.resize_mode))
+    return 1
+
+
+def decode_limit(images: list[bytes], one=_limit_one) -> float:
+    """Images/s of decode+resize+encode from memory on a 2-process pool, no network."""
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        list(pool.map(_limit_one, images[:4]))  # workers started and warm
+        list(pool.map(one, images[:4]))  # workers started and warm
         started = time.perf_counter()
-        done = sum(pool.map(_limit_one, images, chunksize=8))
+        done = sum(pool.map(one, images, chunksize=8))
         return done / (time.perf_counter() - started)
 
 
@@ -74,10 +86,12 @@ def inkset_rate(urls: list[str], out: Path) -> tuple[float, int]:
 
 def compare(name: str, urls: list[str], images: list[bytes], binary, tmp: Path) -> None:
     ours, count = inkset_rate(urls, tmp / f"{name}-inkset")
-    limit = decode_limit(images)
+    limit, full = decode_limit(images), decode_limit(images, _limit_full)
     print(f"download {name} inkset images/s: {ours:.1f} ({count} images)")
-    print(f"download {name} 2-core decode+resize+encode limit images/s: {limit:.1f} "
-          f"(inkset at {ours / limit:.0%} of it)")
+    print(f"download {name} 2-core decode+resize+encode limit images/s, inkset's DCT-scaled "
+          f"decode: {limit:.1f} (inkset at {ours / limit:.0%} of it)")
+    print(f"download {name} 2-core limit images/s with a full decode: {full:.1f} "
+          f"(DCT scaling gains {limit / full:.2f}x)")
     if binary is None:
         return
     theirs, got = img2dataset_rate(binary, urls, tmp / f"{name}-img2dataset")
@@ -85,7 +99,8 @@ def compare(name: str, urls: list[str], images: list[bytes], binary, tmp: Path) 
     print(f"download {name} inkset / img2dataset (goal >= 1.5): {ours / theirs:.2f}")
 
 
-def main() -> None:
+def main(only: str | None = None) -> None:
+    """All three sets, or `only` one of gcd-300, 400x600, 1000x1400."""
     binary, reason = img2dataset_bin(work_dirs().cache / "bench")
     if binary is None:
         print(f"download img2dataset: skipped ({reason})")
@@ -102,8 +117,9 @@ def main() -> None:
             tempfile.TemporaryDirectory() as tmp:
         issues = sorted(truth.issues.values(), key=lambda i: i.issue_id)
         covers = [gcd.cover_bytes(i.cover_id) for i in issues]
-        compare("gcd-300", [gcd.cover_url(i) for i in issues], covers, binary, Path(tmp))
-        for name in sets:
+        if only in (None, "gcd-300"):
+            compare("gcd-300", [gcd.cover_url(i) for i in issues], covers, binary, Path(tmp))
+        for name in [s for s in sets if only in (None, s)]:
             urls = [f"{host.base}/{name}/{i}.jpg" for i in range(1500)]
             images = [served[name][i % DISTINCT] for i in range(1500)]
             compare(name, urls, images, binary, Path(tmp))
@@ -111,4 +127,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("no_proxy", "127.0.0.1")
-    sys.exit(main())
+    sys.exit(main(*sys.argv[1:2]))
