@@ -9,6 +9,12 @@ import pytest
 from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
 
 
+@pytest.fixture(autouse=True)
+def work_dir(tmp_path, monkeypatch):
+    """Runs go under a temporary work dir, never the checkout's runs/."""
+    monkeypatch.setenv("INKSET_HOME", str(tmp_path))
+
+
 def train(experiment: str, release: Path, *settings: str) -> tuple[Path, dict]:
     """The demo's short training of `experiment` (flows/demo.py), plus `settings`."""
     from flows.train import train_flow
