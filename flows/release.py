@@ -43,7 +43,8 @@ def folder_release_flow(root: str, dataset: str, version: str = "1", workers: in
 
 
 def _verify_command(args: argparse.Namespace) -> int:
-    args.release = str(resolve_release(args.release))  # a path, NAME or NAME@VERSION
+    if "/" not in args.release and not Path(args.release).exists():  # NAME or NAME@VERSION
+        args.release = str(resolve_release(args.release))
     counts = verify_release(Path(args.release))  # VerificationError: one line, exit 1
     print(f"{args.release}: OK ({', '.join(f'{s}: {n}' for s, n in counts.items())} samples)")
     return 0

@@ -106,6 +106,12 @@ def summary_line(run_dir: str) -> str:
 
 
 def _train_command(args: argparse.Namespace) -> int:
+    if args.resume:
+        read_run_config(Path(args.resume))  # not a run dir: one line, before any server starts
+    else:  # an unknown experiment, config key or release: one line, before any server starts
+        cfg = load_config(args.experiment, args.config, args.settings)
+        resolve_release(args.release, args.dataset or (None if args.release
+                                                       else cfg["data"]["dataset"]))
     run_dir = train_flow(args.experiment, args.release, dataset=args.dataset,
                          config_file=args.config, settings=args.settings, nproc=args.nproc,
                          run_id=args.run_id, resume_run=args.resume)

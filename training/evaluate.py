@@ -83,14 +83,23 @@ def _first_variant(per_repeat: list[dict]) -> list[dict]:
     return [r for r in per_repeat if r.get("variant") == first]
 
 
+def _spread(values: list[float]) -> dict:
+    array = np.array(values, dtype=float)
+    return {"mean": float(array.mean()), "std": float(array.std()), "n": len(array)}
+
+
 def summarise(per_repeat: list[dict]) -> dict:
-    """mean and std (population, as a spread over repeats) of every scalar metric."""
-    summary = {}
+    """mean and std (population, as a spread over repeats) of every scalar metric; per-class
+    tables (e.g. per_class_f1) go to summary["per_class"][table][class]."""
+    summary, per_class = {}, {}
     for name, value in per_repeat[0].items():
         if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
-            values = np.array([float(r[name]) for r in per_repeat])
-            summary[name] = {"mean": float(values.mean()), "std": float(values.std()),
-                             "n": len(values)}
+            summary[name] = _spread([r[name] for r in per_repeat])
+        elif name.startswith("per_class_") and isinstance(value, dict):
+            per_class[name] = {label: _spread([r[name][label] for r in per_repeat])
+                               for label in value}
+    if per_class:
+        summary["per_class"] = per_class
     return summary
 
 

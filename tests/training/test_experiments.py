@@ -9,6 +9,12 @@ import pytest
 from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
 
 
+@pytest.fixture(autouse=True)
+def work_dir(tmp_path, monkeypatch):
+    """Runs go under a temporary work dir, never the checkout's runs/."""
+    monkeypatch.setenv("INKSET_HOME", str(tmp_path))
+
+
 def train(experiment: str, release: Path, *settings: str) -> tuple[Path, dict]:
     """The demo's short training of `experiment` (flows/demo.py), plus `settings`."""
     from flows.train import train_flow
@@ -33,6 +39,11 @@ def test_artist_pages_beats_chance_over_repeated_grouped_splits(prefect_harness,
         assert repeat["macro_f1"] > chance["best_constant_macro_f1"] + 0.1
         assert len(repeat["per_class_f1"]) == 8
     assert result["summary"]["macro_f1"]["n"] == 2
+    per_class = result["summary"]["per_class"]["per_class_f1"]
+    assert len(per_class) == 8 and all(v["n"] == 2 for v in per_class.values())
+    first = next(iter(per_class))
+    values = [r["per_class_f1"][first] for r in result["repeats"]]
+    assert per_class[first]["mean"] == pytest.approx(sum(values) / 2)
     assert result["release"]["dataset"] == "manga109-artist-pages"
     for picture in ("confusion_matrix.png", "actmax_classes.png", "actmax_units.png",
                     "curves.png"):
