@@ -167,6 +167,7 @@ def _complete(out: Path, spec: ReleaseSpec, manifest: pd.DataFrame, index: pd.Da
     for shard in dict.fromkeys(index["shard"]):
         finished[split_and_index(shard.removesuffix(".tar"))[0]].append(
             shard.removesuffix(".tar"))
-    _finish(out, spec, manifest, SimpleNamespace(finished=finished))
+    # no plan was fingerprinted here: a refresh against this copy always builds afresh
+    _finish(out, spec, manifest, SimpleNamespace(finished=finished), fingerprint=None)
     verify_release(out)
     return RebuildResult(out, Counter(manifest["status"]))
