@@ -24,7 +24,10 @@ REPLICA_OVERRIDES = {"manga109-faces": {"split": "title_hash", "test_fraction": 
 @task
 def generate_replica(titles: int, spreads: int) -> str:
     root = work_dirs().cache / "manga109-replica"
-    if not (root / "books.txt").exists():
+    books = root / "books.txt"
+    # more titles asked for (the replica's next state): the generator is deterministic per
+    # title, so the titles already there are written again byte for byte and one is added
+    if not books.exists() or len(books.read_text().split()) != titles:
         generate_release(root, titles=titles, spreads=spreads)
     return str(root)
 

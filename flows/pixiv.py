@@ -18,7 +18,7 @@ from spiders.pixiv.api import AJAX
 from spiders.health import check_crawl
 from spiders.pixiv.crawl import CrawlOptions, crawl_plan, run_crawl, with_users
 from spiders.replicas.common import traffic
-from spiders.replicas.pixiv import PixivReplica, generate_truth
+from spiders.replicas.pixiv import PixivReplica, generate_truth, replica_truth
 
 DATASETS = ("pixiv-artists", "pixiv-tags")
 DEMO_ARTISTS, DEMO_WORKS = 4, 24
@@ -47,12 +47,12 @@ def build_dataset(name: str, overrides: dict, workers: int, version: str | None 
 
 
 @contextlib.contextmanager
-def _api(source: str, artists: int, works: int):
+def _api(source: str, artists: int, works: int, state: int = 0):
     """The API base URL and the users to crawl: the live site, or a replica started here."""
     if source == "live":
         yield AJAX, None, None
         return
-    truth = generate_truth(artists=artists, works_per_artist=works)
+    truth = replica_truth(artists, works, state)  # state 1, 2...: the replica a while later
     with PixivReplica(truth) as site:
         yield f"{site.api_base}/ajax", list(truth.artists), site.log
 
@@ -60,12 +60,12 @@ def _api(source: str, artists: int, works: int):
 @flow(name="pixiv-crawl")
 def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: int | None = None,
                      artists: int = DEMO_ARTISTS, works: int = DEMO_WORKS,
-                     users: list[int] | None = None) -> dict:
+                     users: list[int] | None = None, state: int = 0) -> dict:
     """Crawl the listed artists (live) or the replica's artists into data/raw/pixiv."""
     overrides = {k: v for k, v in (("profile", profile), ("cap", cap), ("users", users))
                  if v is not None}
     options = CrawlOptions.load(**overrides)
-    with _api(source, artists, works) as (api_base, users, log):
+    with _api(source, artists, works, state) as (api_base, users, log):
         if users is not None:
             options = with_users(options, users)
         stats = crawl(options, api_base)

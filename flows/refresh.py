@@ -58,7 +58,7 @@ def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
     if source == "pixiv":
         from flows import pixiv
         if crawl:
-            sizes = {k: int(v) for k, v in replica.items() if k in ("artists", "works")}
+            sizes = {k: int(v) for k, v in replica.items() if k in ("artists", "works", "state")}
             stats = pixiv.pixiv_crawl_flow(
                 source=site, profile="fast-loopback" if site == "replica" else None, **sizes)
         return pixiv.pixiv_datasets_flow(names, workers=workers, version=NEXT), stats
@@ -67,7 +67,9 @@ def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
     if site == "live" and not root:
         raise UsageError("refreshing Manga109 live needs MANGA109_ROOT (an unpacked release)")
     # no crawl: the plan fingerprint hashes the root's files, so a changed root is new data
-    return manga109.manga109_flow(root=root, workers=workers, datasets=names, version=NEXT), stats
+    sizes = {k: int(v) for k, v in replica.items() if k in ("titles", "spreads")}
+    return manga109.manga109_flow(root=root, workers=workers, datasets=names, version=NEXT,
+                                  **sizes), stats
 
 
 def _train(experiment: str, new: dict[str, str]) -> list[str]:
@@ -90,7 +92,9 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
                  replica: dict | None = None) -> dict:
     """One refresh under the work dir's lock; returns new versions, bytes and a summary line.
 
-    `replica` sizes the Pixiv replica (`artists`, `works`) when `source` is "replica"."""
+    `replica` sizes the replicas when `source` is "replica": Pixiv `artists`, `works` and
+    `state` (0 as generated, 1 its next state: new, deleted and retagged works), Manga109
+    `titles` (one more: a new title) and `spreads`."""
     logger = get_run_logger()
     chosen = datasets_by_source(datasets)
     with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):

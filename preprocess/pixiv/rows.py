@@ -18,11 +18,20 @@ def read_rows(raw_dir: Path) -> pd.DataFrame:
     path = Path(raw_dir) / "pixiv" / "illusts.parquet"
     if not path.exists():
         raise ValueError(f"no Pixiv crawl in {path.parent}: run `inkset crawl-pixiv` first")
-    rows = pd.read_parquet(path)
+    rows = current(pd.read_parquet(path))  # the raw store appends: a page's last row counts
     missing = sorted(set(COLUMNS) - set(rows.columns))
     if missing:
         raise ValueError(f"{path}: columns {missing} are missing")
     return rows.sort_values(["illust_id", "page"], kind="stable").reset_index(drop=True)
+
+
+def current(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each page's last row, without the illusts whose last rows say "gone" (deleted)."""
+    rows = rows.drop_duplicates(["illust_id", "page"], keep="last")
+    if "status" in rows.columns:
+        gone = set(rows.loc[rows["status"] == "gone", "illust_id"])
+        rows = rows[~rows["illust_id"].isin(gone)]
+    return rows
 
 
 def page_key(row) -> str:

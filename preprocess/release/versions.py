@@ -82,7 +82,8 @@ def resolve_release(dataset: str, version: str | None = None,
     NAME alone resolves `releases/NAME/latest`. Raises UsageError naming what is missing.
     """
     given = Path(dataset)
-    if version is None and (given / CARD_FILE).is_file():
+    # a path (it names a folder) is the caller's to judge: verify says "is not a release"
+    if version is None and ((given / CARD_FILE).is_file() or ("/" in dataset and given.exists())):
         return given
     if version is None and "@" in dataset:
         dataset, version = dataset.split("@", 1)

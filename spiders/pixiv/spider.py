@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlparse
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
@@ -9,7 +10,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from preprocess.paths import work_dirs
 from spiders.pixiv.api import AJAX, Filters, PixivApiError, illust_rows, unwrap, work_ids
 from spiders.pixiv.items import PixivIllustItem
-from spiders.pixiv.store import known_illusts
+from spiders.pixiv.store import latest_rows
 
 
 class PixivArtistSpider(scrapy.Spider):
@@ -55,10 +56,11 @@ class PixivArtistSpider(scrapy.Spider):
         self.filters = Filters(max_x_restrict=int(max_x_restrict), ugoira=ugoira,
                                keep_ai=str(keep_ai).lower() in ("1", "true", "yes"),
                                image_size=image_size)
-        self.known: set[int] = set()
+        self.known: dict[int, list[dict]] = {}
 
     async def start(self):
-        self.known = known_illusts(self.settings["PIXIV_ROWS"])  # never fetched again
+        # known illusts: images never fetched again, metadata re-read (edits, deletions)
+        self.known = latest_rows(self.settings["PIXIV_ROWS"])
         for user_id in self.user_ids:
             # profiles are re-read on every run (new works) and never served from the HTTP cache
             yield scrapy.Request(f"{self.api_base}/user/{user_id}/profile/all",
@@ -77,43 +79,67 @@ class PixivArtistSpider(scrapy.Spider):
                       getattr(error, "reason", "bad_json"))
             return
         self.skip("over_cap", max(0, len(ids) - self.cap))
-        for illust_id in ids[: self.cap]:
-            if illust_id in self.known:
-                self.skip("known")
-                continue
+        # a deleted work drops out of the listing: its detail is asked for all the same
+        gone = sorted(i for i, rows in self.known.items()
+                      if int(rows[0]["user_id"]) == user_id and i not in ids)
+        for illust_id in ids[: self.cap] + gone:
+            known = illust_id in self.known
             yield scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
-                                 callback=self.parse_detail, cb_kwargs={"illust_id": illust_id},
+                                 callback=self.parse_detail,
+                                 cb_kwargs={"illust_id": illust_id, "known": known},
                                  errback=self.failed,
-                                 meta={"handle_httpstatus_list": [400, 403, 404]})
+                                 # a known work's metadata is compared with the store: never cached
+                                 meta={"handle_httpstatus_list": [400, 403, 404],
+                                       "dont_cache": known})
 
-    def parse_detail(self, response, illust_id: int):
+    def parse_detail(self, response, illust_id: int, known: bool = False):
         try:
             detail = json.loads(response.text)
             body = unwrap(detail)
         except ValueError as error:  # PixivApiError is a ValueError, so is bad JSON
-            self.skip("deleted" if response.status == 404 else
-                      getattr(error, "reason", "bad_json"))
+            reason = "deleted" if response.status == 404 else getattr(error, "reason", "bad_json")
+            if known and reason != "bad_json":
+                yield self.gone(illust_id, reason)
+            self.skip(reason)
             return
         if int(body.get("pageCount") or 1) > 1:
             yield scrapy.Request(f"{self.api_base}/illust/{illust_id}/pages",
-                                 callback=self.parse_pages, cb_kwargs={"detail": detail},
+                                 callback=self.parse_pages,
+                                 cb_kwargs={"detail": detail, "known": known},
                                  errback=self.failed,
-                                 meta={"handle_httpstatus_list": [400, 403, 404]})
+                                 meta={"handle_httpstatus_list": [400, 403, 404],
+                                       "dont_cache": known})
         else:
-            yield from self.items(detail, None)
+            yield from self.items(detail, None, known)
 
-    def parse_pages(self, response, detail: dict):
+    def parse_pages(self, response, detail: dict, known: bool = False):
         try:
-            yield from self.items(detail, json.loads(response.text))
+            yield from self.items(detail, json.loads(response.text), known)
         except ValueError as error:
             self.skip(getattr(error, "reason", "bad_json"))
 
-    def items(self, detail: dict, pages: dict | None):
+    def items(self, detail: dict, pages: dict | None, known: bool = False):
         outcome = illust_rows(detail, pages, self.filters)
+        illust_id = int(unwrap(detail)["illustId"])
         if isinstance(outcome, str):
+            if known:  # e.g. made R-18 or hidden since: no longer ours to ship
+                yield self.gone(illust_id, outcome)
             self.skip(outcome)
             return
+        if known:
+            if [_facts(r) for r in outcome] == [_facts(r) for r in self.known[illust_id]]:
+                self.skip("known")  # known and unchanged
+                return
+            self.crawler.stats.inc_value("pixiv/changed")
+        # a changed known work's files are already stored: FilesPipeline fetches no bytes
         yield PixivIllustItem(rows=outcome, file_urls=[row["url"] for row in outcome])
+
+    def gone(self, illust_id: int, reason: str) -> PixivIllustItem:
+        """Rows saying a stored work is gone (the store appends; a page's last row counts)."""
+        self.crawler.stats.inc_value("pixiv/gone")
+        return PixivIllustItem(rows=[{"illust_id": illust_id, "user_id": int(r["user_id"]),
+                                      "page": int(r["page"]), "status": "gone", "reason": reason}
+                                     for r in self.known[illust_id]])
 
     def failed(self, failure):
         if failure.check(IgnoreRequest) and self.crawler.stats.get_value("robotstxt/forbidden"):
@@ -121,3 +147,18 @@ class PixivArtistSpider(scrapy.Spider):
             raise CloseSpider("robots_disallowed")
         self.crawler.stats.inc_value("pixiv/errors")
         self.logger.warning("request failed: %s", failure.getErrorMessage())
+
+
+FACTS = ("page", "user_name", "title", "illust_type", "x_restrict", "ai_type", "tags", "tags_en",
+         "url", "width", "height")
+
+
+def _facts(row: dict) -> tuple:
+    """What a refresh compares: labels and metadata (lists, whatever container they come in)."""
+    def plain(value):
+        if hasattr(value, "__len__") and not isinstance(value, str):
+            return list(value)
+        return None if value is None or value != value else value  # NaN (a parquet gap): None
+    # the image's path, not its host: the same file may be served from another mirror
+    return tuple(urlparse(v).path if k == "url" and isinstance(v, str) else plain(v)
+                 for k, v in ((k, row.get(k)) for k in FACTS))

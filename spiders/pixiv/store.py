@@ -2,7 +2,9 @@
 
 Rows are journalled (one JSON line per finished illust, flushed at once) while the crawl runs and
 merged into the parquet at its end, or at the start of the next run when the last one was killed.
-An illust id in either file is "known": a later crawl never fetches it again.
+An illust id in either file is "known": a later crawl never fetches its images again, only its
+metadata (to notice edits and deletions). The store only appends: a changed illust gets new rows,
+a deleted one rows with `status` "gone" and a `reason`; the last row of a page is its state.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from preprocess.pixiv.rows import current
 from preprocess.release.atomic import write_parquet
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,9 @@ def merge_journal(rows_path: Path) -> int:
     frames = [pd.read_parquet(rows_path)] if rows_path.exists() else []
     before = len(frames[0]) if frames else 0
     frames.append(pd.DataFrame(added))
-    table = pd.concat(frames, ignore_index=True).drop_duplicates(ROW_KEYS, keep="first")
+    table = pd.concat(frames, ignore_index=True)
+    # a journal merged twice (killed between the rename and the unlink) adds nothing
+    table = table[~table.astype(str).duplicated(keep="first")]
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     write_parquet(rows_path, table.reset_index(drop=True))
     journal.unlink()
@@ -56,8 +61,17 @@ def merge_journal(rows_path: Path) -> int:
 
 def known_illusts(rows_path: Path) -> set[int]:
     """Illust ids already stored (parquet or journal)."""
+    return set(latest_rows(rows_path))
+
+
+def latest_rows(rows_path: Path) -> dict[int, list[dict]]:
+    """{illust id: its pages' last rows}, illusts whose last rows say "gone" left out."""
     rows_path = Path(rows_path)
-    known = {int(r["illust_id"]) for r in read_journal(rows_path)}
-    if rows_path.exists():
-        known.update(int(i) for i in pd.read_parquet(rows_path, columns=["illust_id"])["illust_id"])
-    return known
+    frames = [pd.read_parquet(rows_path)] if rows_path.exists() else []
+    journal = read_journal(rows_path)
+    if journal:
+        frames.append(pd.DataFrame(journal))
+    if not frames:
+        return {}
+    table = current(pd.concat(frames, ignore_index=True))
+    return {int(i): group.to_dict("records") for i, group in table.groupby("illust_id")}

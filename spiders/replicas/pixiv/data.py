@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageDraw
 
@@ -27,6 +27,7 @@ class Work:
     subject: str = "cat"
     blank: str = ""           # "white" / "black": a near-uniform image (datasets drop it)
     r15: bool = False         # tagged R-15: rated questionable by pixiv-tags
+    extra_tags: tuple = ()    # (tag, English) pairs added after upload (the next state's edit)
 
 
 @dataclass
@@ -57,6 +58,35 @@ def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) 
                 deleted=special == 5, hashed_name=special == 6, hidden=special == 7,
                 r15=special == 8, blank={9: "white", 10: "black"}.get(special, ""),
                 subject=SUBJECTS[(w + a) % len(SUBJECTS)])
+    return truth
+
+
+def next_state(truth: PixivTruth, new_per_artist: int = 2) -> PixivTruth:
+    """The replica a while later: new works per artist, one kept work deleted, one retagged.
+
+    Per artist: the first kept single-page work is deleted (its detail answers 404), the second
+    gains the next subject's tag (a changed tag set, same image)."""
+    works = dict(truth.works)
+    next_id = max(works) if works else 90_000_000
+    for user_id in truth.artists:
+        kept = [w for w in truth.kept(user_id) if w.pages == 1 and not w.blank]
+        if len(kept) >= 2:
+            works[kept[0].illust_id] = replace(kept[0], deleted=True)
+            other = SUBJECTS[(SUBJECTS.index(kept[1].subject) + 1) % len(SUBJECTS)]
+            works[kept[1].illust_id] = replace(kept[1], extra_tags=(
+                (SUBJECT_TAGS[other][0], other),))
+        for n in range(new_per_artist):
+            next_id += 7
+            works[next_id] = Work(illust_id=next_id, user_id=user_id, pages=1,
+                                  subject=SUBJECTS[n % len(SUBJECTS)])
+    return PixivTruth(artists=dict(truth.artists), works=works)
+
+
+def replica_truth(artists: int, works: int, state: int = 0) -> PixivTruth:
+    """The replica's truth in `state` 0 (as generated) or 1, 2, ... (`next_state` applied)."""
+    truth = generate_truth(artists=artists, works_per_artist=works)
+    for _ in range(state):
+        truth = next_state(truth)
     return truth
 
 
@@ -100,4 +130,4 @@ def tag_pairs(work: Work, artist: str) -> list[tuple[str, str]]:
         pairs.insert(0, ("R-18" if work.x_restrict == 1 else "R-18G", ""))
     if work.r15:
         pairs.insert(0, ("R-15", ""))
-    return pairs
+    return pairs + list(work.extra_tags)
