@@ -144,7 +144,7 @@ def rebuild(release: str, out: Path | None = None, *, workers: int = 2,
                                                    labels=meta["labels"],
                                                    source_ids=meta["source_ids"])))
     sink.close()
-    return _complete(out, spec, manifest, index, changes)
+    return _complete(out, spec, manifest, index, changes, card.get("plan_fingerprint", ""))
 
 
 def _failure(outcome) -> tuple[str, str]:
@@ -156,7 +156,7 @@ def _failure(outcome) -> tuple[str, str]:
 
 
 def _complete(out: Path, spec: ReleaseSpec, manifest: pd.DataFrame, index: pd.DataFrame,
-              changes: dict[str, tuple[str, str]]) -> RebuildResult:
+              changes: dict[str, tuple[str, str]], fingerprint: str) -> RebuildResult:
     """Manifest with the changed/gone rows, then indexes, card, checksums; dataset.json last."""
     manifest = manifest.copy()
     for key, (status, reason) in changes.items():
@@ -167,6 +167,7 @@ def _complete(out: Path, spec: ReleaseSpec, manifest: pd.DataFrame, index: pd.Da
     for shard in dict.fromkeys(index["shard"]):
         finished[split_and_index(shard.removesuffix(".tar"))[0]].append(
             shard.removesuffix(".tar"))
-    _finish(out, spec, manifest, SimpleNamespace(finished=finished))
+    # the source's plan fingerprint: a rebuild is the same plan, built again
+    _finish(out, spec, manifest, SimpleNamespace(finished=finished), fingerprint)
     verify_release(out)
     return RebuildResult(out, Counter(manifest["status"]))
