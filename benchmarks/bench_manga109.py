@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 
 from PIL import Image
 
 from preprocess.images import decode_image, encode_image
+from preprocess.manga109.crops import decode_target
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
 from preprocess.manga109.synthetic import generate_release
@@ -26,6 +29,17 @@ def _floor(units: list[Unit]) -> float:
         for crop in crops:
             encode_image(Image.new(mode, crop.size, 128))
     return time.process_time() - started
+
+
+def _decodes(units: list[Unit]) -> str:
+    """The DCT scales our pipeline decodes at (the floor always decodes at full size)."""
+    scales: Counter = Counter()
+    for unit in units:
+        path, mode, _, crops = unit.payload
+        image = decode_image(Path(path).read_bytes(), mode=mode, keep_grey=True,
+                             target_size=decode_target(crops), three_eighths=True)
+        scales[str(Fraction(image.width * 8 // crops[0].meta["image_width"], 8))] += 1
+    return ", ".join(f"{scale} x{count}" for scale, count in sorted(scales.items()))
 
 
 def _ours(units: list[Unit]) -> float:
@@ -47,6 +61,7 @@ def main() -> None:
             short = name.replace("manga109-", "")
             print(f"manga109 {short} source images/s per core: {len(units) / ours:.1f}")
             print(f"manga109 {short} crops/s per core: {crops / ours:.1f}")
+            print(f"manga109 {short} decode scales, ours: {_decodes(units)} (floor: 1 for all)")
             print(f"manga109 {short} floor (decode + encode) CPU s: {floor:.3f}, ours: {ours:.3f}")
             print(f"manga109 {short} time / floor (goal <= 1.25): {ours / floor:.2f}")
 

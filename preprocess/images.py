@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 
-from PIL import Image, ImageOps
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, features
 
 DEFAULT_MAX_PIXELS = 120_000_000  # ~11k x 11k: larger images are refused as decompression bombs
 RESIZE_MODES = ("no", "center_crop", "keep_ratio", "border")
 ENCODINGS = ("jpg", "png", "webp")
 JPEG_QUALITY = 90
+RESIDUAL_AREA = 1.25  # fit_scaled: area averaging only above this residual shrink
 
 
 class ImageError(ValueError):
@@ -34,13 +38,15 @@ def decode_image(
     target_size: tuple[int, int] | None = None,
     name: str = "<bytes>",
     keep_grey: bool = False,
+    three_eighths: bool = False,
 ) -> Image.Image:
     """Decode `data` into a fully loaded image in `mode` ("RGB" or "L"), EXIF orientation applied.
 
     The pixel limit is checked from the header, before any pixel is decoded. With `target_size`,
     JPEGs are decoded DCT-scaled (Pillow's draft) to the smallest scale still covering it. With
     `keep_grey`, a greyscale image stays "L" (the caller converts only what it cuts out: a third
-    of the pixels to resize, and no full-image conversion).
+    of the pixels to resize, and no full-image conversion). With `three_eighths`, libjpeg-turbo's
+    3/8 scale joins 1/2, 1/4 and 1/8 (a new scale changes output bytes: opt-in per dataset).
     """
     if mode not in ("RGB", "L"):
         raise ValueError(f"mode must be 'RGB' or 'L', not {mode!r}")
@@ -60,6 +66,8 @@ def decode_image(
     if target_size is not None and image.format == "JPEG":
         # draft keeps the scaled image at least target_size, so quality is unchanged downstream
         image.draft(mode, _draft_box(image.size, target_size))
+        if three_eighths:
+            _three_eighths(image, (width, height), target_size)
     try:
         with warnings.catch_warnings():
             # our own max_pixels check above is the limit; Pillow's softer warning is noise here
@@ -78,6 +86,41 @@ def _draft_box(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, int
     width, height = size
     scale = max(target[0] / width, target[1] / height)
     return (max(1, int(width * scale)), max(1, int(height * scale)))
+
+
+def _three_eighths(image: Image.Image, size: tuple[int, int], target: tuple[int, int]) -> None:
+    """Turn a pending 1/2 draft into a 3/8 one when 3/8 still covers `target`.
+
+    Pillow's draft offers only 1/2^k; its decoder passes the scale as libjpeg's scale_denom, and
+    libjpeg-turbo rounds 1/3 up to its next M/8 scale, 3/8 (of size ceil(size * 3 / 8)).
+    """
+    width, height = size
+    if (not features.check_feature("libjpeg_turbo") or image.decoderconfig[:1] != (2,)
+            or image.size != ((width + 1) // 2, (height + 1) // 2)):
+        return
+    scaled = (math.ceil(width * 3 / 8), math.ceil(height * 3 / 8))
+    if scaled[0] < target[0] or scaled[1] < target[1]:
+        return
+    tile = image.tile[0]
+    image.tile = [tile._replace(extents=(0, 0, *scaled))]
+    image._size = scaled  # Pillow's draft sets the same private field for its own scales
+    image.decoderconfig = (3, *image.decoderconfig[1:])
+
+
+def fit_scaled(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """center_crop for an image already DCT-scaled to within 2x of `size`, in OpenCV (SIMD C).
+
+    The JPEG decode did the bulk of the shrink with its band-limited scaled IDCT; what is left
+    is small: area averaging (INTER_AREA) for a shrink of more than RESIDUAL_AREA, bicubic
+    below that, where the band the IDCT let through is within a quarter of the output's.
+    """
+    width, height = image.size
+    scale = max(size[0] / width, size[1] / height)
+    crop_w, crop_h = round(size[0] / scale), round(size[1] / scale)
+    x0, y0 = (width - crop_w) // 2, (height - crop_h) // 2
+    pixels = np.asarray(image)[y0:y0 + crop_h, x0:x0 + crop_w]
+    method = cv2.INTER_AREA if scale < 1 / RESIDUAL_AREA else cv2.INTER_CUBIC
+    return Image.fromarray(cv2.resize(pixels, size, interpolation=method))  # "L" or "RGB"
 
 
 def resize_image(image: Image.Image, size: tuple[int, int], mode: str = "center_crop",

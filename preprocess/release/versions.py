@@ -82,8 +82,9 @@ def resolve_release(dataset: str, version: str | None = None,
     NAME alone resolves `releases/NAME/latest`. Raises UsageError naming what is missing.
     """
     given = Path(dataset)
-    # a path (it names a folder) is the caller's to judge: verify says "is not a release"
-    if version is None and ((given / CARD_FILE).is_file() or ("/" in dataset and given.exists())):
+    # a path with a folder in it (dataset names have none) is taken as given: check_release then
+    # says what it is (no such folder, a file, no card) rather than "no such dataset"
+    if version is None and ((given / CARD_FILE).is_file() or len(given.parts) > 1):
         return given
     if version is None and "@" in dataset:
         dataset, version = dataset.split("@", 1)

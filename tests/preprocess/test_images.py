@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from preprocess.images import ImageError, decode_image, encode_image, resize_image
+from preprocess.images import ImageError, decode_image, encode_image, fit_scaled, resize_image
 
 
 def jpeg(size=(800, 600), colour=(200, 30, 30), exif_orientation=None) -> bytes:
@@ -49,6 +49,37 @@ def test_grey_mode_and_draft_scaling():
     # draft picks the smallest DCT scale (1/2, 1/4, 1/8) still covering the crop target
     assert image.size == (827, 585)
     assert abs(np.asarray(image).mean() - (0.299 * 200 + 0.587 * 30 + 0.114 * 30)) <= 2
+
+
+
+def test_three_eighths_draft_is_opt_in_and_decodes_the_same_picture():
+    rng = np.random.default_rng(1)
+    smooth = Image.fromarray(rng.integers(0, 256, (12, 16), dtype=np.uint8), "L").resize(
+        (1654, 1170), Image.Resampling.BICUBIC)  # detail well below the 3/8 scale's limit
+    buffer = io.BytesIO()
+    smooth.save(buffer, "JPEG", quality=95)
+    data = buffer.getvalue()
+    assert decode_image(data, mode="L", target_size=(600, 425)).size == (827, 585)
+    scaled = decode_image(data, mode="L", target_size=(600, 425), three_eighths=True)
+    assert scaled.size == (621, 439)  # ceil(1654 * 3 / 8), ceil(1170 * 3 / 8)
+    reference = np.asarray(smooth.resize(scaled.size, Image.Resampling.LANCZOS), dtype=float)
+    assert np.abs(np.asarray(scaled, dtype=float) - reference).mean() < 2
+    # 3/8 would not cover this target: the 1/2 draft stays
+    assert decode_image(data, mode="L", target_size=(640, 425), three_eighths=True).size == (827, 585)
+
+
+@pytest.mark.parametrize("mode,size", [("L", (310, 439)), ("RGB", (413, 585))])
+def test_fit_scaled_is_center_crop(mode, size):
+    """fit_scaled gives what resize_image's center_crop gives, in OpenCV (bicubic near 1x,
+    area averaging for a larger shrink): the same size, mode and picture."""
+    rng = np.random.default_rng(2)
+    channels = () if mode == "L" else (3,)
+    small = rng.integers(0, 256, (10, 8, *channels), dtype=np.uint8)
+    image = Image.fromarray(small).resize(size, Image.Resampling.BICUBIC)
+    out = fit_scaled(image, (300, 400))
+    assert (out.mode, out.size) == (mode, (300, 400))
+    reference = np.asarray(resize_image(image, (300, 400)), dtype=float)
+    assert np.abs(np.asarray(out, dtype=float) - reference).mean() < 1.5
 
 
 @pytest.mark.parametrize("mode,expected", [

@@ -145,7 +145,7 @@ def draw_cover(issue: Issue, size: tuple[int, int] = (400, 600)) -> bytes:
     for team, _ in issue.teams:
         for x in range(0, 400, 40):
             pen.rectangle((x, 0, x + 20, 70), fill=_colour(team))
-    for name in issue.characters:
+    for name in sorted(issue.characters):  # not set order: that changes with PYTHONHASHSEED
         cell = ALL_NAMES.index(name)  # 20 names: a 5 x 4 grid under the team band
         x, y = 12 + (cell % 5) * 78, 90 + (cell // 5) * 125
         jitter = rng.randrange(-6, 6)

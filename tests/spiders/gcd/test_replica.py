@@ -123,3 +123,19 @@ def test_covers_are_learnable_from_their_marks():
             right += seen == (name in issue.characters)
             total += 1
     assert right / total >= 0.95
+
+
+def test_covers_do_not_depend_on_the_hash_seed():
+    """Characters are a frozenset: drawn in set order, covers (and the demo GCD releases built
+    from them) changed with PYTHONHASHSEED. Two processes with other seeds draw the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import hashlib; from spiders.replicas.gcd.data import draw_cover, generate_truth; "
+              "t = generate_truth(issues_per_series=4); print(hashlib.sha256(b''.join("
+              "draw_cover(i) for i in t.issues.values())).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1 and len(digests.pop()) == 65
