@@ -40,7 +40,8 @@ def embed_and_cluster(features: np.ndarray, seed: int, *, n_neighbors: int = 15,
     reduce = umap.UMAP(n_neighbors=neighbours, n_components=min(n_components, max(2, n - 2)),
                        metric="cosine", random_state=seed, init="random", n_jobs=1)
     embedded = reduce.fit_transform(features)
-    labels = HDBSCAN(min_cluster_size=min(min_cluster_size, max(2, n // 2))).fit_predict(embedded)
+    labels = HDBSCAN(min_cluster_size=min(min_cluster_size, max(2, n // 2)),
+                     copy=True).fit_predict(embedded)
     flat = umap.UMAP(n_neighbors=neighbours, n_components=2, metric="cosine", random_state=seed,
                      init="random", n_jobs=1).fit_transform(features) if n_components != 2 else embedded
     return flat, labels
