@@ -13,15 +13,18 @@ from training.models import load_local_weights
 VGG11 = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # "model A"
 
 
-def vgg11_convs(width: float = 1.0, in_channels: int = 3) -> tuple[nn.Sequential, int]:
-    """VGG-11's eight 3x3 conv layers and five max-pools; `width` scales every layer (1 = seed)."""
+def vgg11_convs(width: float = 1.0, in_channels: int = 3, batch_norm: bool = False
+                ) -> tuple[nn.Sequential, int]:
+    """VGG-11's eight 3x3 conv layers and five max-pools; `width` scales every layer (1 = seed).
+    batch_norm (not the seed's) makes short from-scratch CPU runs learn."""
     layers, channels = [], in_channels
     for item in VGG11:
         if item == "M":
             layers.append(nn.MaxPool2d(2))
             continue
         out = max(4, int(item * width))
-        layers += [nn.Conv2d(channels, out, 3, padding=1), nn.ReLU(inplace=True)]
+        layers += [nn.Conv2d(channels, out, 3, padding=1),
+                   *([nn.BatchNorm2d(out)] if batch_norm else []), nn.ReLU(inplace=True)]
         channels = out
     return nn.Sequential(*layers), channels
 
@@ -36,11 +39,11 @@ class Illust2VecNet(nn.Module):
 
     def __init__(self, tags: int, ratings: int, *, head: str = "nin", width: float = 1.0,
                  feature_bits: int = 4096, input_hw: tuple[int, int] = (224, 224),
-                 dropout: float = 0.5) -> None:
+                 dropout: float = 0.5, batch_norm: bool = False) -> None:
         super().__init__()
         self.tags, self.ratings = tags, ratings
         outputs = tags + ratings
-        self.trunk, channels = vgg11_convs(width)
+        self.trunk, channels = vgg11_convs(width, batch_norm=batch_norm)
         hidden = max(8, int(1024 * width))
         if head == "nin":
             self.head = nn.Sequential(

@@ -81,7 +81,8 @@ class Illust2Vec(Experiment):
         m, size = self.cfg["model"], self.cfg["data"]["image_size"] or 224
         return Illust2VecNet(len(self.tag_names()), max(1, len(self.ratings)), head=m["head"],
                              width=m["width"], feature_bits=m["feature_bits"],
-                             input_hw=(size, size), dropout=m["dropout"])
+                             input_hw=(size, size), dropout=m["dropout"],
+                             batch_norm=m["batch_norm"])
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         tags, rating = model(batch["image"])
