@@ -17,6 +17,7 @@ STAGE_MODULES = (
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
     "flows.train",     # train, evaluate, report
+    "flows.replicas",  # replicas (scaled replica releases)
     "flows.similar",   # similar
 )
 

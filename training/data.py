@@ -160,8 +160,9 @@ def seed_for(*parts: Any) -> int:
 
 
 def to_tensor(image: Image.Image, mode: str) -> torch.Tensor:
-    """PIL -> float CxHxW in [0, 1], in the experiment's colour mode ("L" or "RGB")."""
-    array = np.asarray(image.convert(mode), dtype=np.float32) / 255.0
+    """PIL -> float CxHxW centred on 0 (pixel/255 - 0.5) / 0.25, in the experiment's colour mode
+    ("L" or "RGB"); networks without batch norm (the artist CNN) need centred inputs to learn."""
+    array = (np.asarray(image.convert(mode), dtype=np.float32) / 255.0 - 0.5) / 0.25
     if array.ndim == 2:
         array = array[None]
     else:

@@ -72,7 +72,7 @@ def curves(run_dir: Path) -> str | None:
 def _ascend(objective, image_hw, steps: int, seed: int) -> np.ndarray:
     """Gradient ascent on a grey input with jitter, blur and small normalised steps."""
     generator = torch.Generator().manual_seed(seed)
-    image = (0.5 + 0.01 * torch.randn(1, 1, *image_hw, generator=generator)).requires_grad_()
+    image = (0.04 * torch.randn(1, 1, *image_hw, generator=generator)).requires_grad_()
     blur = torch.tensor([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]).view(1, 1, 3, 3) / 16
     for step in range(steps):
         dy, dx = (int(v) for v in torch.randint(-4, 5, (2,), generator=generator))
@@ -82,7 +82,7 @@ def _ascend(objective, image_hw, steps: int, seed: int) -> np.ndarray:
             image += 0.05 * gradient / (gradient.abs().mean() + 1e-8) * 0.1
             if step % 4 == 0:
                 image.copy_(F.conv2d(image, blur, padding=1))
-            image.clamp_(0, 1)
+            image.clamp_(-2, 2)  # the normalised range of pixels 0..255
     return image.detach()[0, 0].numpy()
 
 
@@ -145,7 +145,7 @@ def gradcam_grid(experiment, run_dir: Path, model, outputs: dict, keys: list[str
             for column, key in enumerate(carriers):
                 image = dataset[position[key]]["image"]
                 heat = cam(input_tensor=image[None], targets=[ClassifierOutputTarget(label)])[0]
-                rgb = image.permute(1, 2, 0).numpy()
+                rgb = (image.permute(1, 2, 0).numpy() * 0.25 + 0.5).clip(0, 1)
                 grid[row, column].imshow(show_cam_on_image(rgb, heat, use_rgb=True))
                 grid[row, column].set_title(f"{names[label]}\n{key}", fontsize=6)
     for axes in grid.flat:

@@ -20,6 +20,10 @@ from training.text import Tokenizer, build_vocabulary
 from .base import Experiment
 
 
+# the corners a rotation uncovers: paper white, in to_tensor's value range
+WHITE = float(to_tensor(Image.new("L", (1, 1), 255), "L").item())
+
+
 class MangaMMTL(Experiment):
     name = "manga-mmtl"
     dataset = "manga109-faces"
@@ -68,7 +72,7 @@ class MangaMMTL(Experiment):
             top, left = rng.integers(0, size - crop + 1, size=2)
             image = image[:, top:top + crop, left:left + crop]
             image = TF.rotate(image, float(rng.uniform(-data["rotate"], data["rotate"])),
-                              fill=1.0)
+                              fill=WHITE)
         else:
             image = TF.center_crop(image, [crop, crop])
         albums = self.state.get("albums", [])
