@@ -57,3 +57,31 @@ def local_hf_encoder(directory: str):
     path = str(Path(directory).expanduser())
     return (AutoTokenizer.from_pretrained(path, local_files_only=True),
             AutoModel.from_pretrained(path, local_files_only=True))
+
+
+class HFTextEncoder:
+    """A local Hugging Face encoder as the text network: [CLS] output, `dim` = its hidden size."""
+
+    def __new__(cls, directory: str):
+        from torch import nn
+
+        tokenizer, model = local_hf_encoder(directory)
+
+        class _Encoder(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model, self.dim = model, model.config.hidden_size
+
+            def forward(self, ids):
+                return self.model(input_ids=ids, attention_mask=(ids != tokenizer.pad_token_id)
+                                  .long()).last_hidden_state[:, 0]
+
+        encoder = _Encoder()
+        encoder.tokenizer = tokenizer
+        return encoder
+
+
+def hf_encode(tokenizer, text: str, max_tokens: int) -> list[int]:
+    """Fixed-length ids from a Hugging Face tokenizer (padded with its pad id)."""
+    return tokenizer(text, max_length=max_tokens, truncation=True,
+                     padding="max_length")["input_ids"]

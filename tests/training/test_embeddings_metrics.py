@@ -73,6 +73,15 @@ def test_morph_path_on_a_hand_graph():
     assert morph.morph_path(graph, 0, 4) is None
 
 
+def test_far_pairs_stay_inside_a_component():
+    distances = np.array([[1, 5], [1, 1], [1, 2], [2, 9], [9, 9]])
+    ids = np.array([[1, 2], [0, 2], [1, 3], [2, 2], [4, 4]])
+    pairs = morph.far_pairs(morph.neighbour_graph(distances, ids), 5, seed=0)
+    # node 4 reaches nothing else: never a source; from 0 the farthest reachable is 3 (cost 4)
+    assert len(pairs) == 4 and all(4 not in pair for pair in pairs)
+    assert dict(pairs)[0] == 3 and dict(pairs)[3] == 0
+
+
 def test_morph_keeps_zero_distance_edges():
     graph = morph.neighbour_graph(np.array([[0], [0], [3]]), np.array([[1], [2], [1]]))
     assert morph.morph_path(graph, 0, 2) == [0, 1, 2]

@@ -33,10 +33,18 @@ def morph_path(graph: csr_matrix, source: int, target: int, directed: bool = Fal
     return path[::-1]
 
 
-def far_pairs(codes_distance_rows: np.ndarray, count: int, seed: int = 0) -> list[tuple[int, int]]:
-    """`count` (source, target) pairs: random sources, each with its farthest image as target,
-    so the strips show a long morph."""
+def far_pairs(graph: csr_matrix, count: int, seed: int = 0, directed: bool = False
+               ) -> list[tuple[int, int]]:
+    """`count` (source, target) pairs: random sources, each with the image farthest from it along
+    the graph among those it reaches (the top-5 graph splits into components), for long strips."""
     rng = np.random.default_rng(seed)
-    n = codes_distance_rows.shape[0]
-    sources = rng.choice(n, size=min(count, n), replace=False)
-    return [(int(s), int(np.argmax(codes_distance_rows[s]))) for s in sources]
+    n = graph.shape[0]
+    pairs = []
+    for source in rng.permutation(n):
+        dist = shortest_path(graph, directed=directed, indices=int(source))
+        dist[~np.isfinite(dist)] = -1
+        if dist.max() > 0:
+            pairs.append((int(source), int(np.argmax(dist))))
+        if len(pairs) == count:
+            break
+    return pairs

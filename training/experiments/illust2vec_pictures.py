@@ -35,7 +35,7 @@ def draw(experiment, run_dir: Path, outputs: dict, keys: list[str]) -> dict[str,
     rng = np.random.default_rng(seed)
     queries = rng.choice(len(keys), size=min(settings["grid_queries"], len(keys)), replace=False)
     graph = morph.neighbour_graph(*index.neighbours(min(5, len(keys) - 1)))
-    pairs = morph.far_pairs(hashing.hamming(index.codes, index.codes), settings["morphs"], seed)
+    pairs = morph.far_pairs(graph, settings["morphs"], seed)
     paths = [p for p in (morph.morph_path(graph, s, t) for s, t in pairs) if p]
     sample = rng.choice(len(keys), size=min(settings["tsne_images"], len(keys)), replace=False)
     wanted = {keys[i] for i in queries} | {keys[j] for i in queries for j in ids[i]}

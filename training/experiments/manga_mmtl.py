@@ -15,7 +15,7 @@ from torch import nn
 from training.data import seed_for, to_tensor
 from training.embeddings import clustering, retrieval
 from training.models_embedding import VARIANTS, MangaMMTLNet, TextEncoder, resnet_trunk
-from training.text import Tokenizer, build_vocabulary
+from training.text import HFTextEncoder, Tokenizer, build_vocabulary, hf_encode
 
 from .base import Experiment
 
@@ -60,6 +60,16 @@ class MangaMMTL(Experiment):
             self._tokenizer = Tokenizer(self.state["vocabulary"], m["ngram"], m["max_tokens"])
         return self._tokenizer
 
+    def encode_text(self, text: str) -> list[int]:
+        checkpoint = self.cfg["model"]["text_checkpoint"]
+        if not checkpoint:
+            return self.tokenizer().encode(text)
+        if not hasattr(self, "_hf_tokenizer"):
+            from training.text import local_hf_encoder
+
+            self._hf_tokenizer = local_hf_encoder(checkpoint)[0]
+        return hf_encode(self._hf_tokenizer, text, self.cfg["model"]["max_tokens"])
+
     def transform(self, sample: dict, epoch: int, train: bool) -> dict:
         """Resize to image_size, then a random crop (192 of 224 in the seed, same ratio at other
         sizes) and a small rotation when training; the centre crop otherwise."""
@@ -78,7 +88,7 @@ class MangaMMTL(Experiment):
         albums = self.state.get("albums", [])
         title = sample["meta"]["title"]
         return {"key": sample["key"], "image": image,
-                "tokens": torch.tensor(self.tokenizer().encode(sample.get("text", ""))),
+                "tokens": torch.tensor(self.encode_text(sample.get("text", ""))),
                 "character": torch.tensor(sample["cls"]),
                 "album": torch.tensor(albums.index(title) if title in albums else -100),
                 "eval_subset": torch.tensor(bool(sample["meta"].get("eval_subset")))}
@@ -88,7 +98,9 @@ class MangaMMTL(Experiment):
         image, image_dim = (resnet_trunk(m["depth"], m["image_width"], m["weights"] or None)
                             if "image" in VARIANTS[self.variant][0] else (None, 0))
         text = None
-        if "text" in VARIANTS[self.variant][0]:
+        if "text" in VARIANTS[self.variant][0] and m["text_checkpoint"]:
+            text = HFTextEncoder(m["text_checkpoint"])  # fine-tuned with the rest
+        elif "text" in VARIANTS[self.variant][0]:
             text = TextEncoder(self.tokenizer().size, m["text_dim"], m["text_encoder"],
                                max_tokens=m["max_tokens"])
         return MangaMMTLNet(self.variant, len(self.release.label_sets["character"]),
