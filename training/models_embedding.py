@@ -5,7 +5,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 from training.models import load_local_weights
@@ -175,6 +174,3 @@ class MangaMMTLNet(nn.Module):
         logits = {t: self.out[t](h) for t, h in hidden.items()}
         features = torch.cat([F.normalize(hidden[t], dim=1) for t in sorted(hidden)], 1)
         return logits, features
-
-
-__all__ = ["Illust2VecNet", "MangaMMTLNet", "TextEncoder", "resnet_trunk", "resnet", "VARIANTS"]

@@ -3,7 +3,6 @@ the constant scorer, hash neighbours sharing tags (permutation test), the report
 `inkset similar`."""
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys

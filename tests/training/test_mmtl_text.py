@@ -40,3 +40,19 @@ def test_encoders_and_the_five_models():
         widths[variant] = sum(p.numel() for p in net.parameters())
     # M2/M3 carry no image network, M1 no text network
     assert widths["M2"] < widths["M1"] and widths["M1"] < widths["M4"]
+
+
+def test_illust2vec_network_both_heads_and_the_feature_layer():
+    from training.embeddings.hashing import pack
+    from training.models_embedding import Illust2VecNet
+
+    x = torch.rand(2, 3, 64, 64)
+    for head in ("nin", "fc"):
+        net = Illust2VecNet(12, 3, head=head, width=1 / 16, input_hw=(64, 64)).eval()
+        tags, rating = net(x)
+        assert tags.shape == (2, 12) and rating.shape == (2, 3)
+        features = net.features(x)
+        assert features.shape == (2, 4096) and ((features > 0) & (features < 1)).all()
+        assert pack(features.detach().numpy()).shape == (2, 512)
+    convs = [m for m in Illust2VecNet(5, 3, width=1 / 16).trunk if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 8  # VGG-11 ("model A"): 8 conv layers, the 3 FC layers replaced
