@@ -10,8 +10,9 @@ export PREFECT_HOME ?= $(INKSET_HOME)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 SOURCE ?= replica
+PORT ?= 4200
 
-.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv clean
+.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv train refresh serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +50,15 @@ crawl-pixiv: install  ## crawl Pixiv artists into data/raw/pixiv
 
 pixiv: install  ## Pixiv datasets: pixiv-artists, pixiv-tags
 	$(INKSET) pixiv --source $(SOURCE) $(ARGS)
+
+train: install  ## train + evaluate + report: make train EXP=artist-pages [RELEASE=dir | DATASET=name] [ARGS="optim.epochs=2"]
+	$(INKSET) train $(EXP) $(if $(RELEASE),--release $(RELEASE)) $(if $(DATASET),--dataset $(DATASET)) $(ARGS)
+
+refresh: install  ## incremental crawl + rebuild; a new dated version only on change (DATASETS="gcd pixiv-tags")
+	$(INKSET) refresh --source $(SOURCE) $(DATASETS) $(ARGS)
+
+serve: install  ## Prefect server on 127.0.0.1:$(PORT) + scheduled refreshes (data_manifests/schedules.toml)
+	$(INKSET) serve --port $(PORT) --source $(SOURCE) $(ARGS)
 
 verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>
 	$(INKSET) verify $(RELEASE)

@@ -22,8 +22,8 @@ from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.teams import load_names
 from preprocess.paths import work_dirs
 from preprocess.release import build_release
-from spiders.gcd_crawl import GcdCrawlOptions, run_crawl
-from spiders.gcd_pages import parse_issue_page
+from spiders.gcd.crawl import GcdCrawlOptions, run_crawl
+from spiders.gcd.pages import parse_issue_page
 from spiders.replicas.gcd import GcdReplica, generate_truth, issue_html
 
 ISSUES = dict(publishers=2, series_per_publisher=5, issues_per_series=30)  # 300 covers

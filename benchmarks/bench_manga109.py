@@ -14,17 +14,25 @@ from preprocess.manga109.synthetic import generate_release
 from preprocess.release import Unit
 
 OVERRIDES = {"manga109-faces": {"split": "title_hash"}}
+ROUNDS = 3  # floor and ours alternate; the best round of each counts (a shared machine's noise)
 
 
 def _floor(units: list[Unit]) -> float:
     """Decode every source image once and encode every output once: no cropping, no resizing."""
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds of this process: "per core", whatever the load
     for unit in units:
         path, mode, _, crops = unit.payload
         decode_image(Path(path).read_bytes(), mode=mode)
         for crop in crops:
             encode_image(Image.new(mode, crop.size, 128))
-    return time.perf_counter() - started
+    return time.process_time() - started
+
+
+def _ours(units: list[Unit]) -> float:
+    started = time.process_time()
+    for unit in units:
+        render(unit.payload)
+    return time.process_time() - started
 
 
 def main() -> None:
@@ -34,14 +42,12 @@ def main() -> None:
             _, items = plan(Path(tmp), Manga109Options.load(name, **OVERRIDES.get(name, {})))
             units = [u for u in items if isinstance(u, Unit)]
             crops = sum(len(u.keys) for u in units)
-            floor = _floor(units)
-            started = time.perf_counter()
-            for unit in units:
-                render(unit.payload)
-            ours = time.perf_counter() - started
+            rounds = [(_floor(units), _ours(units)) for _ in range(ROUNDS)]
+            floor, ours = min(r[0] for r in rounds), min(r[1] for r in rounds)
             short = name.replace("manga109-", "")
             print(f"manga109 {short} source images/s per core: {len(units) / ours:.1f}")
             print(f"manga109 {short} crops/s per core: {crops / ours:.1f}")
+            print(f"manga109 {short} floor (decode + encode) CPU s: {floor:.3f}, ours: {ours:.3f}")
             print(f"manga109 {short} time / floor (goal <= 1.25): {ours / floor:.2f}")
 
 

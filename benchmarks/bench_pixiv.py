@@ -9,7 +9,7 @@ from preprocess.paths import work_dirs
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
-from spiders.pixiv_crawl import CrawlOptions, run_crawl
+from spiders.pixiv.crawl import CrawlOptions, run_crawl
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 

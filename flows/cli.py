@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from flows import environment
+from preprocess.errors import InksetError
 
 # Each module defines `register(subparsers)`, adding its subcommands with `func=` defaults.
 # A module listed here that does not exist yet is skipped (stages land one issue at a time).
@@ -18,11 +20,20 @@ STAGE_MODULES = (
     "flows.pixiv",     # crawl-pixiv, pixiv
     "flows.train",     # train, evaluate, report
     "flows.replicas",  # replicas (scaled replica releases)
+    "flows.refresh",   # refresh, takedown
+    "flows.serve",     # serve
+    "flows.share",     # fetch, cat (publish <url> lives in flows.release)
+    "flows.download",  # download, rebuild
     "flows.similar",   # similar
 )
 
+# Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
+# it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
+LIGHT_STAGES = {"download": "flows.download", "rebuild": "flows.download",
+                "fetch": "flows.share", "cat": "flows.share", "similar": "flows.similar"}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(modules: tuple[str, ...] = STAGE_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inkset",
         description="Build comics/manga/illustration datasets: crawl, parse, crop, shard, train.",
@@ -30,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", help="work dir for data/, releases/, runs/, reports/ "
                         "(default: $INKSET_HOME or the current directory)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error (also: INKSET_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for name in STAGE_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:
@@ -42,23 +55,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_tracebacks() -> None:
+    """Prefect logs a failed run with its traceback: for an InksetError the message is enough."""
+    make_record = logging.getLogRecordFactory()
+
+    def record(*args, **kwargs) -> logging.LogRecord:
+        made = make_record(*args, **kwargs)
+        if made.exc_info and isinstance(made.exc_info[1], InksetError):
+            made.exc_info = None
+        return made
+    logging.setLogRecordFactory(record)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Prefect reads its settings when first imported (by the stage modules), so the work dir
     # and PREFECT_HOME must be in the environment before the parser is built.
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--home")
-    environment.configure(early.parse_known_args(argv)[0].home)
-    parser = build_parser()
+    early.add_argument("--debug", action="store_true")
+    known = early.parse_known_args(argv)[0]
+    debug = known.debug or os.environ.get("INKSET_DEBUG", "") not in ("", "0")
+    if not debug:
+        _quiet_tracebacks()
+    try:
+        environment.configure(known.home)
+        words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
+        light = LIGHT_STAGES.get(words[0]) if words and not known.home else None
+        args = parse(build_parser((light,)) if light else build_parser(), argv)
+        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return int(args.func(args) or 0)
+    except InksetError as error:
+        if debug:
+            raise
+        print(f"inkset: error: {error}", file=sys.stderr)
+        return error.exit_status
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """parse_args, except that key=value settings may follow options (`inkset train EXP
+    --dataset X optim.epochs=3`): argparse hands a trailing positional list to the first
+    positional it sees, so they are collected here."""
     args, extra = parser.parse_known_args(argv)
-    # key=value settings may follow options (`inkset train EXP --dataset X optim.epochs=3`);
-    # argparse hands a trailing positional list to the first positional it sees, so collect them here
     if hasattr(args, "settings") and all("=" in e and not e.startswith("-") for e in extra):
         args.settings = [*args.settings, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args) or 0)
+    return args
 
 
 if __name__ == "__main__":

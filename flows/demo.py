@@ -4,20 +4,36 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import sys
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
 from flows.release import folder_release_flow
-from preprocess.definitions import read_definition
-from preprocess.paths import work_dirs
+from preprocess.definitions import DATASET_KEYS, check_keys, read_definition
+from preprocess.errors import UsageError
+from preprocess.paths import check_writable, work_dirs
 from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
 from preprocess.shapes import generate_shapes
 
 # Each stage module exposes demo_flow() -> list of release dirs; stages land one issue at a time.
 STAGE_DEMOS = ("flows.manga109", "flows.gcd", "flows.pixiv")
+# One short training per experiment family, on replica releases big enough to judge (300+ test
+# samples) at small image sizes, so that CPU time stays in minutes. Real runs: `make train`.
+DEMO_TRAININGS = {
+    "artist-pages": ("manga109-artist-pages", dict(scale=10, size=[48, 64]),
+                     ["run.repeats=2", "optim.epochs=5", "optim.lr=0.001",
+                      "eval.test_fraction=0.25", "model.widths=[16,32,64,128,256]",
+                      "model.hidden=256", "eval.actmax_steps=20"]),
+    "pixiv-artist": ("pixiv-artists", dict(scale=12, size=[64, 64],
+                                           splits={"train": 0.5, "val": 0.1, "test": 0.4}),
+                     ["optim.epochs=5"]),
+    "gcd-team": ("gcd-team-justice-league",
+                 dict(scale=20, size=[64, 96],
+                      split_fractions={"train": 0.45, "val": 0.1, "test": 0.45}),
+                 ["optim.epochs=4"]),
+}
+DEMO_TRAINING_SETTINGS = ["data.workers=1", "run.early_stop_patience=0"]
 
 
 @task
@@ -32,6 +48,7 @@ def demo_flow() -> list[str]:
     """Build the foundation's shapes release, then each stage's demo; verify every release."""
     logger = get_run_logger()
     definition = read_definition("demo-shapes")
+    check_keys("demo-shapes", "", definition, DATASET_KEYS + ("images", "split", "generator"))
     generator = definition["generator"]
     images = generate_demo_images(generator["per_class"], generator["seed"])
     releases = [folder_release_flow(images, definition["dataset"], definition["version"],
@@ -51,22 +68,53 @@ def demo_flow() -> list[str]:
     return releases
 
 
+@task
+def build_training_release(name: str, options: dict) -> str:
+    from flows.replicas import scaled_release
+
+    # a work dir of their own: these replicas are bigger than the demo's, under the same names
+    return str(scaled_release(name, home=work_dirs().cache / "training-replicas", **options))
+
+
+@flow(name="inkset-demo-training")
+def demo_training_flow(experiments: list[str] | None = None) -> list[str]:
+    """One short training per experiment family; returns the run dirs."""
+    from flows.train import train_flow
+
+    runs = []
+    for experiment in experiments or list(DEMO_TRAININGS):
+        dataset, options, settings = DEMO_TRAININGS[experiment]
+        release = build_training_release(dataset, options)
+        runs.append(train_flow(experiment, release,
+                               settings=[*DEMO_TRAINING_SETTINGS, *settings]))
+    return runs
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     if args.source != "replica":
-        print("the demo runs offline on replica sources only; for the real sites run a stage, "
-              "e.g. `make crawl-gcd SOURCE=live`", file=sys.stderr)
-        return 2
+        raise UsageError("the demo runs offline on replica sources only; for the real sites "
+                         "run a stage, e.g. `make crawl-gcd SOURCE=live`")
+    check_writable(work_dirs().releases)
     releases = demo_flow()
+    runs = [] if args.no_training else demo_training_flow()
     print("\nReleases built and verified:")
     for release in releases:
         print(f"  {release}")
     first = Path(releases[0])
     shards = json.loads((first / "dataset.json").read_text())["shards"]
     print(f"\nLoad one (run inside {first}):\n" + loading_snippet(shards))
+    if runs:
+        from flows.train import summary_line
+
+        print("\nShort trainings on replica releases (test metric beside chance):")
+        for run in runs:
+            print(f"  {summary_line(run)}\n    report: {Path(run) / 'report.html'}")
     return 0
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="the whole pipeline offline on replica sources")
     p.add_argument("--source", choices=("replica", "live"), default="replica")
+    p.add_argument("--no-training", action="store_true",
+                   help="build and verify the releases only (no short trainings)")
     p.set_defaults(func=_demo_command)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from preprocess.errors import InksetError
 from preprocess.paths import work_dirs
 
 
@@ -12,7 +13,12 @@ def configure(home: str | None = None) -> None:
     os.environ["INKSET_HOME"] = str(dirs.home)
     os.environ.setdefault("PREFECT_HOME", str(dirs.prefect))
     # Prefect creates its home without parents; its server then fails on "unable to open database"
-    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
+    try:
+        os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)
+    except OSError as error:
+        raise InksetError(f"work dir {dirs.home} is not writable (cannot create "
+                          f"{os.environ['PREFECT_HOME']}: {error.strerror or error}); choose "
+                          f"another with --home or INKSET_HOME") from None
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # The ephemeral server is what `make demo` runs on; a user with a real server sets PREFECT_API_URL.

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import argparse
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from preprocess.errors import UsageError
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
+from preprocess.manga109.root import check_annotations, check_root
 from preprocess.manga109.synthetic import generate_release
-from preprocess.paths import work_dirs
+from preprocess.paths import check_writable, work_dirs
 from preprocess.release import build_release
 
 DATASETS = ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")
@@ -27,23 +30,29 @@ def generate_replica(titles: int, spreads: int) -> str:
 
 
 @task
-def build_dataset(root: str, name: str, overrides: dict, workers: int) -> str:
+def build_dataset(root: str, name: str, overrides: dict, workers: int,
+                  version: str | None = None) -> str:
     options = Manga109Options.load(name, **overrides)
     spec, items = plan(Path(root), options, cache_dir=work_dirs().cache)
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
 
 @flow(name="manga109")
 def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
-                  workers: int = 2) -> list[str]:
-    """Build the Manga109 datasets from `root` (a real release) or from the generated replica."""
+                  workers: int = 2, datasets: list[str] = list(DATASETS),
+                  version: str | None = None) -> list[str]:
+    """Build the Manga109 datasets from `root` (a real release) or from the generated replica;
+    `version` "next": a new dated version only where the root's content changed."""
     replica = root is None
     if replica:
         root = generate_replica(titles, spreads)
+    else:  # a wrong root, or a broken annotation, stops the run before any release is begun
+        check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
     return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
-                          workers) for name in DATASETS]
+                          workers, version) for name in datasets]
 
 
 @flow(name="manga109-demo")
@@ -54,8 +63,13 @@ def demo_flow() -> list[str]:
 def _command(args: argparse.Namespace) -> int:
     root = args.root or os.environ.get("MANGA109_ROOT")
     if args.source == "live" and not root:
-        print("--source live needs MANGA109_ROOT (an unpacked Manga109 release) or --root")
-        return 2
+        raise UsageError("--source live needs MANGA109_ROOT (an unpacked Manga109 release) "
+                         "or --root")
+    for name in DATASETS:  # a broken definition or root stops here, before any run starts
+        Manga109Options.load(name)
+    if root:
+        check_annotations(check_root(Path(root)), "current", work_dirs().cache)
+    check_writable(work_dirs().releases)
     for path in manga109_flow(root=root, workers=args.workers):
         print(path)
     return 0

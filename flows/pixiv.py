@@ -3,24 +3,29 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
+import os
+from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
-from preprocess.definitions import choose
-from preprocess.paths import work_dirs
+from preprocess.definitions import choose, choose_dataset
+from preprocess.errors import UsageError
+from preprocess.paths import check_writable, work_dirs
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
-from spiders.pixiv_api import AJAX
-from spiders.pixiv_crawl import CrawlOptions, run_crawl, with_users
+from spiders.pixiv.api import AJAX
+from spiders.health import check_crawl
+from spiders.pixiv.crawl import CrawlOptions, crawl_plan, run_crawl, with_users
+from spiders.replicas.common import traffic
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 DATASETS = ("pixiv-artists", "pixiv-tags")
 DEMO_ARTISTS, DEMO_WORKS = 4, 24
 
 
-@task
+@task(retries=int(os.environ.get("INKSET_CRAWL_RETRIES", 1)),
+      retry_delay_seconds=float(os.environ.get("INKSET_CRAWL_RETRY_DELAY", 30)))
 def crawl(options: CrawlOptions, api_base: str) -> dict:
     """One crawl in a subprocess; its Scrapy stats (no credentials in them) are the result."""
     stats = run_crawl(options, api_base)
@@ -28,12 +33,14 @@ def crawl(options: CrawlOptions, api_base: str) -> dict:
                           stats.get("pixiv/rows", 0),
                           {k.split("/")[-1]: v for k, v in stats.items()
                            if k.startswith("pixiv/skipped/")})
+    check_crawl("pixiv", stats)
     return stats
 
 
 @task
-def build_dataset(name: str, overrides: dict, workers: int) -> str:
+def build_dataset(name: str, overrides: dict, workers: int, version: str | None = None) -> str:
     spec, items = plan(work_dirs().raw, PixivOptions.load(name, **overrides))
+    spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers).path)
 
@@ -42,11 +49,11 @@ def build_dataset(name: str, overrides: dict, workers: int) -> str:
 def _api(source: str, artists: int, works: int):
     """The API base URL and the users to crawl: the live site, or a replica started here."""
     if source == "live":
-        yield AJAX, None
+        yield AJAX, None, None
         return
     truth = generate_truth(artists=artists, works_per_artist=works)
     with PixivReplica(truth) as site:
-        yield f"{site.api_base}/ajax", list(truth.artists)
+        yield f"{site.api_base}/ajax", list(truth.artists), site.log
 
 
 @flow(name="pixiv-crawl")
@@ -57,21 +64,21 @@ def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: i
     overrides = {k: v for k, v in (("profile", profile), ("cap", cap), ("users", users))
                  if v is not None}
     options = CrawlOptions.load(**overrides)
-    with _api(source, artists, works) as (api_base, users):
+    with _api(source, artists, works) as (api_base, users, log):
         if users is not None:
             options = with_users(options, users)
         stats = crawl(options, api_base)
-    if stats.get("finish_reason") != "finished":
-        raise RuntimeError(f"pixiv crawl stopped: {stats.get('finish_reason')}")
-    return stats
+    return {**stats, **(traffic(log) if log is not None else {})}
 
 
 @flow(name="pixiv-datasets")
-def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2) -> list[str]:
-    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store."""
+def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
+                        version: str | None = None) -> list[str]:
+    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store; `version`
+    replaces the definitions' ("next": the next dated version, only if anything changed)."""
     for name in datasets:
         choose("dataset", name, DATASETS + ("pixiv-artists-quadrants",))
-    return [build_dataset(name, {}, workers) for name in datasets]
+    return [build_dataset(name, {}, workers, version) for name in datasets]
 
 
 @flow(name="pixiv-demo")
@@ -83,16 +90,28 @@ def demo_flow() -> list[str]:
 
 def _crawl_command(args: argparse.Namespace) -> int:
     if args.source == "live" and not args.i_have_permission:
-        print("crawling pixiv.net needs --i-have-permission: scraping is permission-dependent "
-              "(Pixiv's terms); the login cookie, if any, comes from $PHPSESSID only",
-              file=sys.stderr)
-        return 2
+        raise UsageError("crawling pixiv.net needs --i-have-permission: scraping is "
+                         "permission-dependent (Pixiv's terms); the login cookie, if any, comes "
+                         "from $PHPSESSID only")
     profile = args.profile or ("fast-loopback" if args.source == "replica" else None)
-    users = [int(u) for u in args.users.split(",")] if args.users else None
+    users = [int(u) for u in args.users.split(",") if u.strip()] if args.users else None
+    if args.add and not users:
+        raise UsageError("--add joins the --users you give to data_manifests/pixiv/users.txt: "
+                         "give --users with it")
+    if args.add:  # ids given replace users.txt unless --add asks for both
+        users = list(dict.fromkeys([*CrawlOptions.load().users, *users]))
     if args.source == "live" and not (users or CrawlOptions.load().users):
-        print("no Pixiv user ids to crawl: give --users 123,456 or list them in "
-              "data_manifests/pixiv/users.txt", file=sys.stderr)
-        return 2
+        raise UsageError("no Pixiv user ids to crawl: give --users 123,456 or list them in "
+                         "data_manifests/pixiv/users.txt")
+    if args.plan:
+        options = CrawlOptions.load(**{k: v for k, v in (("profile", profile), ("cap", args.cap),
+                                                         ("users", users)) if v is not None})
+        if args.source == "replica":
+            options = with_users(options, generate_truth(args.artists, args.works).artists)
+        print(crawl_plan(options, AJAX if args.source == "live"
+                         else "a loopback replica started for the crawl"))
+        return 0
+    check_writable(work_dirs().raw / "pixiv")
     stats = pixiv_crawl_flow(source=args.source, profile=profile, cap=args.cap,
                              artists=args.artists, works=args.works, users=users)
     print(f"pixiv crawl {stats.get('finish_reason')}: {stats.get('pixiv/rows', 0)} new rows "
@@ -102,15 +121,18 @@ def _crawl_command(args: argparse.Namespace) -> int:
 
 def _datasets_command(args: argparse.Namespace) -> int:
     rows = work_dirs().raw / "pixiv" / "illusts.parquet"
-    if not rows.exists():
-        if args.source == "live":
-            print(f"no crawl in {rows.parent}: run `inkset crawl-pixiv --source live` first",
-                  file=sys.stderr)
-            return 2
-        pixiv_crawl_flow(source="replica", profile="fast-loopback")
     names = args.datasets.split(",") if args.datasets else list(DATASETS)
     if args.quadrants:
         names = [f"{n}-quadrants" if n == "pixiv-artists" else n for n in names]
+    for name in names:  # unknown names and broken definitions stop here, before any run
+        choose_dataset(name, DATASETS + ("pixiv-artists-quadrants",))
+        PixivOptions.load(name)
+    check_writable(work_dirs().releases)
+    if not rows.exists():
+        if args.source == "live":
+            raise UsageError(f"no crawl in {rows.parent}: run `inkset crawl-pixiv --source "
+                             f"live` first")
+        pixiv_crawl_flow(source="replica", profile="fast-loopback")
     for path in pixiv_datasets_flow(names, workers=args.workers):
         print(path)
     return 0
@@ -127,6 +149,10 @@ def register(subparsers) -> None:
     p.add_argument("--cap", type=int, help="works per artist (default: data_manifests)")
     p.add_argument("--users", help="live: comma-separated user ids instead of "
                    "data_manifests/pixiv/users.txt")
+    p.add_argument("--add", action="store_true",
+                   help="crawl the --users given as well as users.txt's, instead of only them")
+    p.add_argument("--plan", action="store_true",
+                   help="print users, limits, politeness and output folder; fetch nothing")
     p.add_argument("--artists", type=int, default=DEMO_ARTISTS, help="replica artists")
     p.add_argument("--works", type=int, default=DEMO_WORKS, help="replica works per artist")
     p.set_defaults(func=_crawl_command)

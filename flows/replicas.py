@@ -7,7 +7,6 @@ import argparse
 from pathlib import Path
 
 from preprocess.gcd.datasets import plan as gcd_plan, render as gcd_render
-from preprocess.gcd.labels import slug
 from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.teams import load_names
 from preprocess.manga109.datasets import plan as manga109_plan, render as manga109_render

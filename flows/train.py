@@ -53,6 +53,15 @@ def evaluate(run_dir: str) -> dict:
 
 
 @task
+def pairwise(run_dir: str) -> str:
+    """The binary-classifier pairwise table (eval.pairwise_binary): n(n-1)/2 short trainings."""
+    from training.pairwise import fit_pairwise
+
+    fit_pairwise(Path(run_dir))
+    return run_dir
+
+
+@task
 def report(run_dir: str) -> str:
     from training.report import write_report
 
@@ -72,6 +81,8 @@ def train_flow(experiment: str, release: str | None = None, overrides: dict | No
                        run_id)
     fit(run_dir, nproc, bool(resume_run))
     result = evaluate(run_dir)
+    if read_run_config(Path(run_dir))["eval"].get("pairwise_binary"):
+        pairwise(run_dir)
     report(run_dir)
     summary = result["summary"][result["primary_metric"]]
     get_run_logger().info("%s: test %s %.4f ± %.4f", experiment, result["primary_metric"],
@@ -81,18 +92,26 @@ def train_flow(experiment: str, release: str | None = None, overrides: dict | No
 
 def summary_line(run_dir: str) -> str:
     """One line: the primary metric beside its chance level."""
+    from training.report import chance_of
+
     result = json.loads((Path(run_dir) / "metrics.json").read_text())
     name = result["primary_metric"]
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    baseline = {"macro_f1": "best_constant_macro_f1", "accuracy": "majority_accuracy",
-                "f2": "best_constant_f2"}.get(name)
     value = result["summary"][name]
+    baseline = chance_of(chance, name)
     extra = "".join(f", {k} {v:.2g}" for k, v in chance.items() if k.startswith("binomial_p"))
     return (f"{result['experiment']}: test {name} {value['mean']:.3f} ± {value['std']:.3f} "
-            f"(n={value['n']}) vs chance {chance.get(baseline, float('nan')):.3f}{extra}")
+            f"(n={value['n']}) vs chance "
+            f"{baseline if isinstance(baseline, str) else format(baseline, '.3f')}{extra}")
 
 
 def _train_command(args: argparse.Namespace) -> int:
+    if args.resume:
+        read_run_config(Path(args.resume))  # not a run dir: one line, before any server starts
+    else:  # an unknown experiment, config key or release: one line, before any server starts
+        cfg = load_config(args.experiment, args.config, args.settings)
+        resolve_release(args.release, args.dataset or (None if args.release
+                                                       else cfg["data"]["dataset"]))
     run_dir = train_flow(args.experiment, args.release, dataset=args.dataset,
                          config_file=args.config, settings=args.settings, nproc=args.nproc,
                          run_id=args.run_id, resume_run=args.resume)

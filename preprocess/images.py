@@ -33,11 +33,14 @@ def decode_image(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     target_size: tuple[int, int] | None = None,
     name: str = "<bytes>",
+    keep_grey: bool = False,
 ) -> Image.Image:
     """Decode `data` into a fully loaded image in `mode` ("RGB" or "L"), EXIF orientation applied.
 
     The pixel limit is checked from the header, before any pixel is decoded. With `target_size`,
-    JPEGs are decoded DCT-scaled (Pillow's draft) to the smallest scale still covering it.
+    JPEGs are decoded DCT-scaled (Pillow's draft) to the smallest scale still covering it. With
+    `keep_grey`, a greyscale image stays "L" (the caller converts only what it cuts out: a third
+    of the pixels to resize, and no full-image conversion).
     """
     if mode not in ("RGB", "L"):
         raise ValueError(f"mode must be 'RGB' or 'L', not {mode!r}")
@@ -62,7 +65,9 @@ def decode_image(
             # our own max_pixels check above is the limit; Pillow's softer warning is noise here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
-            image = ImageOps.exif_transpose(image)
+            ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright image
+        if image.mode == mode or (keep_grey and image.mode == "L"):
+            return image  # convert() would copy every pixel for nothing
         return image.convert(mode)
     except Exception as error:
         raise ImageError("undecodable", f"{name}: {error}") from None

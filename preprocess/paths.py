@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from preprocess.errors import InksetError
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,15 @@ def work_dirs(home: str | os.PathLike | None = None) -> WorkDirs:
 def project_root() -> Path:
     """The source checkout (where data_manifests/ lives)."""
     return Path(__file__).resolve().parent.parent
+
+
+def check_writable(folder: str | os.PathLike) -> Path:
+    """Create `folder` if needed and prove a file can be written there, or say why not."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as error:
+        raise InksetError(f"output folder {folder} is not writable: "
+                          f"{error.strerror or error}") from None
+    return folder

@@ -2,7 +2,7 @@
 import os
 
 BOT_NAME = "inkset"
-SPIDER_MODULES = ["spiders.pixiv", "spiders.gcd"]
+SPIDER_MODULES = ["spiders.pixiv.spider", "spiders.gcd.spider"]
 NEWSPIDER_MODULE = "spiders"
 
 CONTACT = os.environ.get("INKSET_CONTACT", "https://github.com/inkset/inkset")

@@ -1,6 +1,6 @@
 """One crawl = one `python -m spiders.run` subprocess (Twisted's reactor cannot restart in-process).
 
-Shared by spiders/gcd_crawl.py and spiders/pixiv_crawl.py: the command line, the loopback-only
+Shared by spiders/gcd/crawl.py and spiders/pixiv/crawl.py: the command line, the loopback-only
 guard of the fast profile, and the run itself with its stats and log kept under runs/crawls/.
 """
 from __future__ import annotations
@@ -53,4 +53,6 @@ def run_spider(command: list[str], stats_path: Path, dirs: WorkDirs,
     if not stats_path.exists():
         spider = command[command.index("spiders.run") + 1]
         raise RuntimeError(f"{spider} crawl died (exit {done.returncode}): {done.stderr[-2000:]}")
-    return json.loads(stats_path.read_text())
+    stats = json.loads(stats_path.read_text())
+    stats["inkset/stats_file"] = str(stats_path)  # failure messages name it
+    return stats

@@ -5,7 +5,7 @@ import copy
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from preprocess.errors import UsageError
 

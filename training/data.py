@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import webdataset as wds
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, get_worker_info
 
 from preprocess.errors import UsageError
 
@@ -58,16 +58,36 @@ class EpochMap(wds.PipelineStage):
             yield self.fn(decode_sample(raw), self.epoch)
 
 
+def _not_single(batch: dict) -> bool:
+    return len(batch["key"]) > 1
+
+
 def _key_in(keys: frozenset[str], raw: dict) -> bool:
     return raw["__key__"] in keys
 
 
+def _stack(values: list) -> torch.Tensor:
+    """np.stack (~5x faster than torch.stack on uint8 images here) straight into shared memory
+    when inside a loader worker, as torch's default_collate does: the batch then crosses to the
+    training process without another copy."""
+    arrays = [v.numpy() if torch.is_tensor(v) else v for v in values]
+    if get_worker_info() is None:
+        return torch.from_numpy(np.stack(arrays))
+    first = torch.from_numpy(np.empty(0, dtype=np.asarray(arrays[0]).dtype))  # the dtype only
+    storage = first.untyped_storage()._new_shared(len(arrays) * np.asarray(arrays[0]).nbytes)
+    out = torch.empty(0, dtype=first.dtype).set_(storage).view(len(arrays),
+                                                               *np.shape(arrays[0]))
+    np.stack(arrays, out=out.numpy())
+    return out
+
+
 def collate(samples: list[dict]) -> dict:
-    """Stack tensors; keep strings (keys, texts) as lists."""
+    """Stack tensors and arrays; keep strings (keys, texts) as lists."""
     batch = {}
     for name in samples[0]:
         values = [s[name] for s in samples]
-        batch[name] = torch.stack(values) if torch.is_tensor(values[0]) else values
+        stackable = torch.is_tensor(values[0]) or isinstance(values[0], np.ndarray)
+        batch[name] = _stack(values) if stackable else values
     return batch
 
 
@@ -98,7 +118,9 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
         stages.append(wds.select(functools.partial(_key_in, frozenset(keys))))
     stages += [wds.detshuffle(shuffle_buffer, min(shuffle_buffer, 100), seed=seed, epoch=epoch - 1),
                EpochMap(transform, epoch),
-               wds.batched(batch_size, collation_fn=collate, partial=not resampled)]
+               wds.batched(batch_size, collation_fn=collate, partial=not resampled),
+               # a last batch of one sample breaks batch norm in training mode: skip it
+               wds.select(_not_single)]
     pipeline = wds.DataPipeline(*stages)
     if resampled:
         pipeline = pipeline.with_epoch(batches_per_epoch or 1)
@@ -159,12 +181,15 @@ def seed_for(*parts: Any) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def to_tensor(image: Image.Image, mode: str) -> torch.Tensor:
-    """PIL -> float CxHxW centred on 0 (pixel/255 - 0.5) / 0.25, in the experiment's colour mode
-    ("L" or "RGB"); networks without batch norm (the artist CNN) need centred inputs to learn."""
-    array = (np.asarray(image.convert(mode), dtype=np.float32) / 255.0 - 0.5) / 0.25
-    if array.ndim == 2:
-        array = array[None]
-    else:
-        array = array.transpose(2, 0, 1)
-    return torch.from_numpy(np.ascontiguousarray(array))
+def image_array(image: Image.Image, mode: str) -> np.ndarray:
+    """PIL -> uint8 HxWxC array in the experiment's colour mode ("L" or "RGB")."""
+    array = np.asarray(image if image.mode == mode else image.convert(mode), dtype=np.uint8)
+    return array[:, :, None] if array.ndim == 2 else array
+
+
+def normalise(images: torch.Tensor) -> torch.Tensor:
+    """uint8 NxHxWxC images -> float NxCxHxW (channels_last in memory: a view, no copy), centred
+    on 0 as (pixel/255 - 0.5) / 0.25. Networks without batch norm (the artist CNN) need centred
+    inputs to learn. Images stay 8-bit and HWC through the loader: no transposing copy per
+    sample, a quarter of the bytes between processes."""
+    return (images.permute(0, 3, 1, 2).float() - 127.5) / 63.75

@@ -63,21 +63,43 @@ def evaluate_run(run_dir: Path, device: str = "auto") -> dict:
     result = {
         "experiment": cfg["experiment"], "release": experiment.release.describe(),
         "code_version": _code_version(), "primary_metric": experiment.primary_metric,
-        "summary": summarise(per_repeat), "chance": chance[0] if len(chance) == 1 else chance,
+        "summary": summarise(_first_variant(per_repeat)),
+        "chance": chance[0] if len(chance) == 1 else chance,
         "repeats": per_repeat, "seed_figures": experiment.seed_figures,
     }
+    variants = [r["variant"] for r in per_repeat if "variant" in r]
+    if variants:  # repeats that train different models (e.g. Manga-MMTL's M1..M5)
+        result["summary_by_variant"] = {
+            v: summarise([r for r in per_repeat if r.get("variant") == v])
+            for v in dict.fromkeys(variants)}
     atomic.write_text(run_dir / "metrics.json", json.dumps(result, indent=2, default=_jsonable) + "\n")
     return result
 
 
+def _first_variant(per_repeat: list[dict]) -> list[dict]:
+    """The repeats of the first model variant (all repeats when they train one model): a mean
+    over different models would mean nothing."""
+    first = per_repeat[0].get("variant")
+    return [r for r in per_repeat if r.get("variant") == first]
+
+
+def _spread(values: list[float]) -> dict:
+    array = np.array(values, dtype=float)
+    return {"mean": float(array.mean()), "std": float(array.std()), "n": len(array)}
+
+
 def summarise(per_repeat: list[dict]) -> dict:
-    """mean and std (population, as a spread over repeats) of every scalar metric."""
-    summary = {}
+    """mean and std (population, as a spread over repeats) of every scalar metric; per-class
+    tables (e.g. per_class_f1) go to summary["per_class"][table][class]."""
+    summary, per_class = {}, {}
     for name, value in per_repeat[0].items():
         if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
-            values = np.array([float(r[name]) for r in per_repeat])
-            summary[name] = {"mean": float(values.mean()), "std": float(values.std()),
-                             "n": len(values)}
+            summary[name] = _spread([r[name] for r in per_repeat])
+        elif name.startswith("per_class_") and isinstance(value, dict):
+            per_class[name] = {label: _spread([r[name][label] for r in per_repeat])
+                               for label in value}
+    if per_class:
+        summary["per_class"] = per_class
     return summary
 
 

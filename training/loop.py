@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .data import normalise
 from .distributed import Dist
 from .experiments.base import Experiment
 
@@ -28,8 +29,10 @@ def to_device(batch: dict, device: torch.device, channels_last: bool) -> dict:
     for name, value in batch.items():
         if torch.is_tensor(value):
             value = value.to(device, non_blocking=True)
-            if channels_last and value.dim() == 4 and value.is_floating_point():
-                value = value.contiguous(memory_format=torch.channels_last)
+            if value.dtype == torch.uint8 and value.dim() == 4:  # NHWC images: float on the device
+                value = normalise(value)
+                value = value.contiguous(memory_format=torch.channels_last if channels_last
+                                         else torch.contiguous_format)
         moved[name] = value
     return moved
 

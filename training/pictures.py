@@ -126,7 +126,7 @@ def gradcam_grid(experiment, run_dir: Path, model, outputs: dict, keys: list[str
     from pytorch_grad_cam.utils.image import show_cam_on_image
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-    from training.data import ExactSplit
+    from training.data import ExactSplit, normalise
 
     model = model.eval().cpu()
     names = experiment.label_names
@@ -143,9 +143,10 @@ def gradcam_grid(experiment, run_dir: Path, model, outputs: dict, keys: list[str
         for row, label in enumerate(frequent):
             carriers = [keys[i] for i in np.flatnonzero(target[:, label])][:covers]
             for column, key in enumerate(carriers):
-                image = dataset[position[key]]["image"]
-                heat = cam(input_tensor=image[None], targets=[ClassifierOutputTarget(label)])[0]
-                rgb = (image.permute(1, 2, 0).numpy() * 0.25 + 0.5).clip(0, 1)
+                image = dataset[position[key]]["image"]  # HxWx3 uint8
+                heat = cam(input_tensor=normalise(torch.from_numpy(image.copy())[None]),
+                           targets=[ClassifierOutputTarget(label)])[0]
+                rgb = image / 255.0
                 grid[row, column].imshow(show_cam_on_image(rgb, heat, use_rgb=True))
                 grid[row, column].set_title(f"{names[label]}\n{key}", fontsize=6)
     for axes in grid.flat:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from preprocess.errors import InksetError, UsageError
-from preprocess.paths import work_dirs
 
 
 @dataclass(frozen=True)
@@ -70,22 +69,12 @@ def open_release(path: str | Path) -> ReleaseInfo:
 
 
 def resolve_release(release: str | None = None, dataset: str | None = None) -> ReleaseInfo:
-    """`--release PATH` or `--dataset NAME[@VERSION]` (newest complete version by default)."""
+    """`--release PATH` or `--dataset NAME[@VERSION]` (NAME alone: the `latest` pointer's
+    version; the refresh stage's resolver, so training and refresh agree on what is newest)."""
     if release:
         return open_release(release)
     if not dataset:
         raise UsageError("name a release: --release PATH or --dataset NAME[@VERSION]")
-    name, _, version = dataset.partition("@")
-    root = work_dirs().releases / name
-    if version:
-        return open_release(root / version)
-    pointer = root / "latest"
-    if pointer.is_file():  # written by the refresh stage: the newest complete version
-        return open_release(root / pointer.read_text().strip())
-    complete = sorted((p for p in root.glob("*") if (p / "dataset.json").is_file()),
-                      key=lambda p: (p.stat().st_mtime, p.name))
-    if not complete:
-        known = sorted(p.name for p in work_dirs().releases.glob("*") if p.is_dir())
-        raise UsageError(f"no complete release of {name!r} under {root}; known datasets: "
-                         f"{', '.join(known) or 'none (run `make demo` first)'}")
-    return open_release(complete[-1])
+    from preprocess.release.versions import resolve_release as resolve_version
+
+    return open_release(resolve_version(dataset))

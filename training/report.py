@@ -29,12 +29,11 @@ def _table(rows: list[tuple], head: tuple) -> str:
             + cells + "</table>")
 
 
-def _per_class_tables(first: dict) -> str:
+def _per_class_tables(first: dict, per_class: dict) -> str:
     parts = []
-    for name in ("per_class_f1", "per_class_accuracy"):
-        if name in first:
-            parts.append(f"<h3>{name} (first repeat)</h3>"
-                         + _table(sorted(first[name].items()), ("class", name)))
+    for name, table in per_class.items():
+        parts.append(f"<h3>{name} (mean ± std over repeats)</h3>"
+                     + _table(sorted(table.items()), ("class", name)))
     if "per_label" in first:
         rows = [(label, v["positives"], v["precision"], v["recall"],
                  "n/a" if v["ap"] is None else v["ap"]) for label, v in first["per_label"].items()]
@@ -43,6 +42,15 @@ def _per_class_tables(first: dict) -> str:
                      + _table(rows, ("label", "test positives", "precision @0.5", "recall @0.5",
                                      "AP")))
     return "".join(parts)
+
+
+CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
+                "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
+
+
+def chance_of(chance: dict, metric: str):
+    """The chance level beside a metric: a named baseline, else one stored under its own name."""
+    return chance.get(CHANCE_NAMES.get(metric, metric), "")
 
 
 def write_report(run_dir: Path) -> Path:
@@ -59,11 +67,8 @@ def write_report(run_dir: Path) -> Path:
     if curve:
         shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    rows = [(name, value, chance.get({"accuracy": "majority_accuracy",
-                                      "macro_f1": "best_constant_macro_f1",
-                                      "accuracy_thresh": "best_constant_accuracy_thresh",
-                                      "f2": "best_constant_f2"}.get(name, ""), ""))
-            for name, value in result["summary"].items()]
+    rows = [(name, value, chance_of(chance, name)) for name, value in result["summary"].items()
+            if name != "per_class"]
     release = result["release"]
     body = [
         f"<h1>{html.escape(cfg['experiment'])}: {html.escape(run_dir.name)}</h1>",
@@ -73,11 +78,11 @@ def write_report(run_dir: Path) -> Path:
                 ("release path", release["path"]), ("samples per split", release["samples"]),
                 ("code version", result["code_version"])], ("", "")),
         "<h2>Test metrics (mean ± std over repeats) beside chance</h2>",
-        _table(rows, ("metric", "ours", "best constant / majority", "")),
+        _table(rows, ("metric", "ours", "chance (best constant / majority / random)")),
         f"<p>Significance: {html.escape(json.dumps({k: v for k, v in chance.items() if 'p_' in k or k.endswith('_p')}))}</p>",
         "<h2>The seed's figures</h2>",
         _table(sorted(result["seed_figures"].items()), ("figure", "seed")),
-        _per_class_tables(result["repeats"][0]),
+        _per_class_tables(result["repeats"][0], result["summary"].get("per_class", {})),
         "<h2>Pictures</h2>",
         *(f"<figure><img src='{html.escape(name)}' style='max-width:100%'>"
           f"<figcaption>{html.escape(caption)}</figcaption></figure>"

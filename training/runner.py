@@ -127,7 +127,12 @@ def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distribute
         trained = DistributedDataParallel(
             trained, device_ids=[d.local_rank] if d.device.type == "cuda" else None)
     train_count = sum(experiment.release.counts.get(s, 0) for s in experiment.train_splits)
-    keys = experiment.train_keys()
+    keys, held_out = experiment.train_keys(), experiment.val_keys()
+    if held_out:
+        if keys is None:
+            manifest = experiment.release.manifest()
+            keys = set(manifest[manifest["split"].isin(experiment.train_splits)]["key"])
+        keys = keys - held_out
     if keys is not None:
         train_count = len(keys)
     stream = train_stream(
@@ -137,9 +142,11 @@ def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distribute
         shuffle_buffer=data["shuffle_buffer"], resampled=d.active or data["resampled"],
         batches_per_epoch=math.ceil(train_count / (data["batch_size"] * d.world_size)))
     loader = train_loader(stream, data["workers"], pin_memory=d.device.type == "cuda")
-    val_loader = (exact_loader(experiment, experiment.val_splits, workers=0)
-                  if present(experiment, experiment.val_splits) and run["early_stop_patience"]
-                  else None)
+    val_loader = None
+    if run["early_stop_patience"] and held_out:
+        val_loader = exact_loader(experiment, experiment.train_splits, keys=held_out, workers=0)
+    elif run["early_stop_patience"] and present(experiment, experiment.val_splits):
+        val_loader = exact_loader(experiment, experiment.val_splits, workers=0)
     for epoch in range(start, optim["epochs"]):
         stats = train_one_epoch(experiment, trained, loader, optimizer, d, amp=run["amp"],
                                 clip_grad=optim["clip_grad"], channels_last=run["channels_last"])

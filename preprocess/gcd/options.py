@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preprocess.definitions import choose, read_definition
+from preprocess.definitions import (DATASET_KEYS, check_keys, choose, option_names,
+                                    read_definition)
 from preprocess.images import RESIZE_MODES
 
 KINDS = ("covers", "team")
@@ -33,6 +34,8 @@ class GcdOptions:
     @classmethod
     def load(cls, name: str, **overrides) -> "GcdOptions":
         raw = read_definition(name)
+        check_keys(name, "", raw, DATASET_KEYS)
+        check_keys(name, "options", raw.get("options", {}), option_names(cls))
         values = {**raw.get("options", {}), **overrides}
         options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],
                       size=tuple(values.pop("size", (200, 300))),

@@ -1,11 +1,10 @@
 """Teams and aliases (data_manifests/gcd/teams.toml): which names are teams, and canonical names."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.definitions import manifests_dir
+from preprocess.definitions import check_keys, manifests_dir, read_definition
 
 
 @dataclass(frozen=True)
@@ -19,8 +18,8 @@ class Names:
 
 def load_names(path: Path | None = None) -> Names:
     path = path or manifests_dir() / "gcd" / "teams.toml"
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
+    data = read_definition(path)
+    check_keys(path, "", data, ("teams", "aliases"))
     canonical = {}
     for section in ("teams", "aliases"):
         for name, aliases in data.get(section, {}).items():

@@ -11,6 +11,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse
 
+from preprocess.errors import InksetError
+
 BOX_KINDS = ("frame", "face", "body", "text")
 ANNOTATION_DIRS = {"current": "annotations", "v2018.05.31": "annotations.v2018.05.31",
                    "v2020.12.18": "annotations.v2020.12.18"}
@@ -19,7 +21,7 @@ TITLE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'()-]*")
 OTHER_NAMES = {"other", "others", "theother", "theothers"}
 
 
-class AnnotationError(ValueError):
+class AnnotationError(InksetError, ValueError):
     """An annotation file that cannot be used; the message names the file."""
 
 
@@ -81,10 +83,30 @@ def read_books(root: Path) -> list[str]:
 
 
 def annotation_path(root: Path, title: str, version: str = "current") -> Path:
-    if version not in ANNOTATION_DIRS:
-        raise ValueError(f"annotation version must be one of {list(ANNOTATION_DIRS)}, "
-                         f"not {version!r}")
-    return Path(root) / ANNOTATION_DIRS[version] / f"{check_title(title, 'title')}.xml"
+    return Path(root) / annotation_folder(root, version) / f"{check_title(title, 'title')}.xml"
+
+
+def versioned_folders(root: Path) -> list[str]:
+    """The dated annotation folders of the newer downloads (annotations.vYYYY.MM.DD), oldest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.glob("annotations.v*") if p.is_dir())
+
+
+def annotation_folder(root: Path, version: str = "current") -> str:
+    """The folder `version` reads: "current" is annotations/, or the newest dated folder when a
+    release has only dated ones; "vYYYY.MM.DD" is annotations.vYYYY.MM.DD/."""
+    found = versioned_folders(root)
+    if version == "current":
+        if (Path(root) / "annotations").is_dir() or not found:
+            return "annotations"
+        return found[-1]
+    name = ANNOTATION_DIRS.get(version, f"annotations.{version}")
+    if name not in ANNOTATION_DIRS.values() and name not in found:
+        known = sorted(set(ANNOTATION_DIRS) | {f.removeprefix("annotations.") for f in found})
+        raise ValueError(f"annotation version must be one of {known}, not {version!r}")
+    return name
 
 
 def parse_annotation(path: Path) -> Book:
@@ -96,7 +118,10 @@ def parse_annotation(path: Path) -> Book:
     except OSError as error:
         raise AnnotationError(f"{path}: {error}") from None
     if root.tag != "book":
-        raise AnnotationError(f"{path}: root element is <{root.tag}>, expected <book>")
+        raise AnnotationError(f"{path}: root element is <{root.tag}>, expected <book> "
+                              f"(the Manga109 annotation schema)")
+    if root.find("pages") is None:
+        raise AnnotationError(f"{path}: <book> has no <pages>: not the Manga109 annotation schema")
     characters = {c.get("id"): c.get("name", "") for c in root.iterfind("characters/character")}
     pages, unknown = [], 0
     for page in root.iterfind("pages/page"):

@@ -14,6 +14,7 @@ from .annotations import AnnotationError, Book, Box, Page, annotation_path, read
 from .cache import load_book
 from .crops import render_image
 from .options import Manga109Options
+from .root import check_root
 from .planners import (_face_crops, _page_crops, _panel_crops, image_drops, key_title,
                        qualifying_characters)
 from .splits import splits_of
@@ -53,7 +54,10 @@ def iter_images(root: Path, title: str, book: Book) -> Iterator[ImageInfo | tupl
         path = Path(root) / "images" / title / f"{page.index:03d}.jpg"
         try:
             with Image.open(path) as image:  # header only: the real size, no pixels decoded
-                width, height = image.size
+                width, height, kind = *image.size, image.format
+            if kind != "JPEG":  # the release's pages are JPEGs: anything else is a damaged copy
+                yield page, "not_jpeg", f"{path}: {kind} data"
+                continue
             boxes = scaled_boxes(page, width, height)
         except FileNotFoundError:
             yield page, "missing_image", str(path)
@@ -74,10 +78,11 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
     With `cache_dir`, parsed annotations are cached there (keyed by version and file hash).
     """
     root = Path(root)
+    layout = check_root(root, options.annotation_version)
     books: dict[str, Book] = {}
     items: list[Unit | Dropped] = []
     for title in select_titles(root, options):
-        try:
+        try:  # the flows refuse a broken annotation up front (root.check_annotations)
             books[title] = load_book(annotation_path(root, title, options.annotation_version),
                                      options.annotation_version, cache_dir)
         except AnnotationError as error:
@@ -110,6 +115,8 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
         has_text=options.kind == "faces", definition=options.definition,
         description=options.description, license=options.definition.get("license", ""),
         attribution="Manga109 (Aizawa Yamasaki Matsui Lab., The University of Tokyo)",
-        source_snapshot={"manga109_root": str(root), "books": len(read_books(root)),
-                         "annotation_version": options.annotation_version})
+        source_snapshot={"manga109_root": str(root), "books": len(layout.titles),
+                         "annotation_version": options.annotation_version,
+                         "annotation_folder": layout.annotation_folder,
+                         "annotation_folders_found": list(layout.annotation_folders)})
     return spec, items

@@ -151,5 +151,5 @@ def image_drops(options, title: str, book: Book, page: Page, reason: str, detail
     else:
         kind = "frame" if options.kind == "panels" else "face"
         keys = [box_key(title, b) for b in page.boxes if b.kind == kind]
-    status = "failed" if reason in ("missing_image", "undecodable") else "filtered"
+    status = "failed" if reason in ("missing_image", "undecodable", "not_jpeg") else "filtered"
     return [Dropped(key, split, status, reason, source_ids=ids) for key in keys]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preprocess.definitions import choose, manifests_dir, read_definition
+from preprocess.definitions import (DATASET_KEYS, check_keys, choose, manifests_dir,
+                                    option_names, read_definition)
 
 from .splits import METHODS
 
@@ -45,6 +46,8 @@ class PixivOptions:
     @classmethod
     def load(cls, name: str, **overrides) -> "PixivOptions":
         raw = read_definition(name)
+        check_keys(name, "", raw, DATASET_KEYS)
+        check_keys(name, "options", raw.get("options", {}), option_names(cls))
         values = {**raw.get("options", {}), **overrides}
         splits = tuple((str(k), float(v)) for k, v in values.pop("splits", {}).items())
         options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],

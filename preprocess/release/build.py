@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import logging
 import shutil
@@ -17,9 +18,12 @@ from typing import Any, Callable, Iterable, Iterator
 import pandas as pd
 from tqdm import tqdm
 
+from preprocess.errors import InksetError
+from preprocess import takedowns
 from preprocess.paths import project_root
 
-from . import atomic, card, conventions, shards
+from . import atomic, card, changes, conventions, croissant, shards, versions
+from .fingerprint import plan_fingerprint
 from .samples import Dropped, Sample, Unit
 from .spec import ReleaseSpec, definition_hash
 from .writer import ReleaseWriter
@@ -36,6 +40,7 @@ class ReleaseResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> status -> items
     resumed_shards: int = 0
     already_complete: bool = False
+    unchanged: bool = False  # version "next" and the plan equals the latest release's
 
     def samples(self, split: str | None = None) -> int:
         splits = [split] if split else list(self.counts)
@@ -43,23 +48,60 @@ class ReleaseResult:
 
 
 def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Render, *,
-                  releases_root: Path, workers: int = 1, progress: bool = True) -> ReleaseResult:
-    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`."""
-    release_dir = Path(releases_root) / spec.dataset / spec.version
-    if (release_dir / CARD_FILE).exists():
-        log.info("%s is complete; published releases are never rewritten", release_dir)
-        return _finished_result(release_dir)
+                  releases_root: Path, workers: int = 1, progress: bool = True,
+                  dask: str | None = None) -> ReleaseResult:
+    """Build (or resume, or return the finished) release `releases_root/<dataset>/<version>/`.
+
+    Version `next` (versions.NEXT) builds the next dated version, or returns the latest release
+    untouched (`unchanged`) when its plan fingerprint equals this plan's.
+    `dask`: render on Dask ("local" for a LocalCluster of `workers` processes, or an address).
+    """
+    dataset_dir = Path(releases_root) / spec.dataset
+    spec = dataclasses.replace(spec, takedown=frozenset(spec.takedown) | takedowns.takedown_ids())
+    if spec.version != versions.NEXT and (dataset_dir / spec.version / CARD_FILE).exists():
+        log.info("%s is complete; published releases are never rewritten",
+                 dataset_dir / spec.version)
+        return _finished_result(dataset_dir / spec.version)
     units, planned_drops = _plan(items)
+    fingerprint = plan_fingerprint(spec, units, planned_drops,
+                                   cache_path=dataset_dir / ".file-hashes.json")
+    if spec.version == versions.NEXT:
+        latest = versions.repair_latest(dataset_dir)
+        if changes.release_is_unchanged(dataset_dir, latest, fingerprint):
+            log.info("%s: nothing changed since version %s; no new version", spec.dataset, latest)
+            result = _finished_result(dataset_dir / latest)
+            result.unchanged = True
+            return result
+        spec = dataclasses.replace(spec, version=versions.next_version(dataset_dir))
+    release_dir = dataset_dir / spec.version
     planned = Counter(split for unit in units for _, split in unit.keys)
     _prepare_dir(release_dir, spec, planned)
     writer = ReleaseWriter(spec, release_dir, planned)
     for item in planned_drops:  # recomputed by every run, so they live in the manifest alone
         writer.add_planned_drop(item)
     todo = [u for u in units if not all(key in writer.done_keys for key, _ in u.keys)]
+    try:
+        _write_all(spec, todo, render, workers, writer, progress, dask)
+        manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
+        result = _finish(release_dir, spec, manifest, writer, fingerprint)
+    except OSError as error:  # the card is written last, so the release stays unpublished
+        writer.abandon()
+        raise _write_error(error, release_dir) from error
+    result.resumed_shards = writer.resumed_shards
+    return result
+
+
+def _write_all(spec: ReleaseSpec, todo: list[Unit], render: Render, workers: int,
+               writer: ReleaseWriter, progress: bool, dask: str | None = None) -> None:
     bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
                mininterval=1.0)
     failures = 0
-    for unit, outcome in _render_all(todo, render, workers):
+    if dask:
+        from .dask_render import render_all
+        outcomes = render_all(todo, render, workers, dask)
+    else:
+        outcomes = _render_all(todo, render, workers)
+    for unit, outcome in outcomes:
         failures += isinstance(outcome, str)
         for item in _checked_items(unit, outcome):
             writer.add(item)
@@ -68,10 +110,16 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     if todo and failures == len(todo):
         raise RuntimeError(f"{spec.dataset}: every unit failed to render; first unit "
                            f"{todo[0].id!r} (see the manifest reasons)")
-    manifest = writer.close().sort_values("key", kind="stable").reset_index(drop=True)
-    result = _finish(release_dir, spec, manifest, writer)
-    result.resumed_shards = writer.resumed_shards
-    return result
+
+
+def _write_error(error: OSError, release_dir: Path) -> InksetError:
+    """One line for a failed write: where, why, and that finished shards are kept to resume."""
+    where = error.filename or release_dir
+    why = ("no space left on the device" if error.errno in (errno.ENOSPC, errno.EDQUOT)
+           else error.strerror or str(error))
+    return InksetError(f"{why} while writing {where}: the partial shard was removed and "
+                       f"{release_dir} was not published (finished shards are kept: free "
+                       f"space and run again to resume)")
 
 
 def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
@@ -106,7 +154,8 @@ def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None
         if not marker_path.exists():
             atomic.write_json(marker_path, marker)
     except OSError as error:
-        raise OSError(f"cannot write release to {release_dir}: {error}") from error
+        raise InksetError(f"cannot write release to {release_dir}: "
+                          f"{error.strerror or error}") from error
 
 
 def _safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
@@ -155,8 +204,8 @@ def _checked_items(unit: Unit, outcome: list | str) -> list[Sample | Dropped]:
 
 
 def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
-            writer: ReleaseWriter) -> ReleaseResult:
-    """Write manifest, labels, reader indexes, card and checksums; dataset.json goes last."""
+            writer: ReleaseWriter, fingerprint: str) -> ReleaseResult:
+    """Write manifest, labels, indexes, changes, card, checksums; dataset.json, then `latest`."""
     atomic.write_parquet(release_dir / "manifest.parquet", manifest)
     atomic.write_json(release_dir / "labels.json", {
         name: {"names": list(labels), "index": {label: i for i, label in enumerate(labels)},
@@ -173,8 +222,10 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     first_shards = [release_dir / name for split in spec.splits
                     for name, _ in shard_counts[split]][:4]
     card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
-    card.write_card(release_dir, spec, manifest, counts, shard_counts)
-    _write_diff(release_dir, manifest)
+    changed = changes.compute_changes(release_dir, manifest)
+    changes.write_changes(release_dir, changed)
+    card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
+    croissant.write_croissant(release_dir, spec, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
@@ -182,7 +233,8 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     atomic.write_json(release_dir / CARD_FILE, {
         "name": spec.dataset, "version": spec.version, "description": spec.description,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "definition_hash": definition_hash(spec.definition),
+        "definition_hash": definition_hash(spec.definition), "plan_fingerprint": fingerprint,
+        "previous_version": changed["previous_version"],
         "definition": json.loads(json.dumps(spec.definition, default=str)),
         "code_version": code_version(), "source_snapshot": dict(spec.source_snapshot),
         "license": spec.license, "attribution": spec.attribution, "share": spec.share,
@@ -192,30 +244,9 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},
         "sha256sums": conventions.file_digest(release_dir / "SHA256SUMS"),
     })
+    versions.write_latest(release_dir.parent, spec.version)  # last: readers see whole releases
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)
-
-
-def _write_diff(release_dir: Path, manifest: pd.DataFrame) -> None:
-    """diff.json against the newest earlier complete version: added, removed, changed keys."""
-    earlier = []
-    for other in release_dir.parent.iterdir():
-        if other != release_dir and (other / CARD_FILE).is_file():
-            earlier.append((json.loads((other / CARD_FILE).read_text())["created"], other))
-    if not earlier:
-        return
-    previous = max(earlier)[1]
-    old = pd.read_parquet(previous / "manifest.parquet")
-    old = old[old["status"] == "success"].set_index("key")
-    new = manifest[manifest["status"] == "success"].set_index("key")
-    common = old.index.intersection(new.index)
-    changed = [k for k in common if (old.at[k, "sha256"], old.at[k, "labels"])
-               != (new.at[k, "sha256"], new.at[k, "labels"])]
-    atomic.write_json(release_dir / "diff.json", {
-        "previous_version": previous.name,
-        "added": sorted(new.index.difference(old.index)),
-        "removed": sorted(old.index.difference(new.index)),
-        "changed": sorted(changed)})
 
 
 def _finished_result(release_dir: Path) -> ReleaseResult:

@@ -112,7 +112,11 @@ def loading_snippet(shard_counts: Mapping[str, list]) -> str:
     return (f"import webdataset as wds\n"
             f"ds = wds.WebDataset('{split}-{{000000..{last:06d}}}.tar').decode('pil')\n"
             f"# or: wids.ShardListDataset('{split}.shardindex.json')\n"
-            f"# or: datasets.load_dataset('webdataset', data_files={{'{split}': '{split}-*.tar'}})")
+            f"# or: datasets.load_dataset('webdataset', data_files={{'{split}': '{split}-*.tar'}})\n"
+            f"# published (inkset publish <release> s3://BUCKET/PREFIX), straight from the store:\n"
+            f"# wds.WebDataset('pipe:inkset cat s3://BUCKET/PREFIX/{split}-{{000000..{last:06d}}}.tar')\n"
+            f"# datasets.load_dataset('webdataset', data_files={{'{split}': "
+            f"'s3://BUCKET/PREFIX/{split}-*.tar'}}, storage_options={{...}})")
 
 
 def share_note(spec: ReleaseSpec) -> str:
@@ -125,8 +129,12 @@ def share_note(spec: ReleaseSpec) -> str:
 
 def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
                counts_by_split: Mapping[str, Mapping[str, int]],
-               shard_counts: Mapping[str, list]) -> None:
-    """README.md and card.html: counts per split and status, labels, pictures, licence, loading."""
+               shard_counts: Mapping[str, list], changes: Mapping[str, Any] | None = None) -> None:
+    """README.md and card.html: counts, changes since the previous version, labels, pictures,
+    licence, loading."""
+    from .changes import card_section  # changes imports versions; keep card importable alone
+
+    change_lines = card_section(changes) if changes else ["(not recorded)"]
     statuses = sorted({s for c in counts_by_split.values() for s in c})
     rows = [[split] + [counts.get(s, 0) for s in statuses]
             for split, counts in counts_by_split.items()]
@@ -141,6 +149,7 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     title = f"{spec.dataset} {spec.version}"
     load = loading_snippet(shard_counts)
     text = [f"# {title}", "", spec.description, "", "## Counts", "", count_md, "",
+            "## Changes", "", *change_lines, "",
             "## Dropped items (top reasons)", "", reason_md, "",
             "## Labels", "", "![label histogram](label_histogram.png)", "",
             "Top labels (the histogram shows `#rank` where its font has no glyph for a name):",
@@ -152,7 +161,9 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     atomic.write_text(release_dir / "README.md", "\n".join(text))
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
             f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(spec.description)}"
-            f"</p><h2>Counts</h2>{count_html}<h2>Dropped items</h2>{reason_html}"
+            f"</p><h2>Counts</h2>{count_html}<h2>Changes</h2>"
+            f"<pre>{html.escape(chr(10).join(change_lines))}</pre>"
+            f"<h2>Dropped items</h2>{reason_html}"
             f"<h2>Labels</h2><img src='label_histogram.png'>{top_html}<h2>Samples</h2>"
             f"<img src='sample_grid.png'><h2>Licence</h2><p>{html.escape(spec.license)}</p>"
             f"<p>{html.escape(spec.attribution)}</p><p>{html.escape(share_note(spec))}</p>"

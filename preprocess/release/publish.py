@@ -5,12 +5,12 @@ import json
 import shutil
 from pathlib import Path
 
-from . import atomic, conventions
+from . import atomic, conventions, rebuild_index
 from .build import CARD_FILE
-from .verify import verify_release
+from .verify import check_release, verify_release
 
 METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
-                  "label_histogram.png", "_info.json", "sizes.json")
+                  "label_histogram.png", "_info.json", "sizes.json", "croissant.json")
 
 
 def publish(release_dir: Path, locks_dir: Path, published_root: Path,
@@ -18,7 +18,7 @@ def publish(release_dir: Path, locks_dir: Path, published_root: Path,
     """Publish a release as its card says: a lock of the full release, or (share =
     "metadata-only", unless `with_images`) a metadata-only export under
     `published_root/<dataset>/<version>/` and the lock of that. Returns the lock path."""
-    card = json.loads((release_dir / CARD_FILE).read_text())
+    card = json.loads((check_release(release_dir) / CARD_FILE).read_text())
     if card.get("share") == "metadata-only" and not with_images:
         release_dir = export_metadata_only(
             release_dir, published_root / card["name"] / card["version"])
@@ -51,6 +51,7 @@ def export_metadata_only(release_dir: Path, out_dir: Path) -> Path:
     names = [n for n in METADATA_FILES if (release_dir / n).exists()]
     for name in names:
         shutil.copyfile(release_dir / name, out_dir / name)
+    names.append(rebuild_index.write_index(release_dir, out_dir))  # for `inkset rebuild`
     conventions.write_checksums(out_dir, names)
     card = json.loads((release_dir / CARD_FILE).read_text())
     card.update(metadata_only=True, shards={},

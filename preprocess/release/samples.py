@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
-STATUSES = ("success", "failed", "filtered", "duplicate", "takedown")
+# changed / gone: a rebuild found the source bytes different / the source removed (404, 410)
+STATUSES = ("success", "failed", "filtered", "duplicate", "takedown", "changed", "gone")
 
 
 def check_key(key: str) -> str:

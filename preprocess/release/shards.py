@@ -1,6 +1,7 @@
 """One shard: a WebDataset tar plus its per-shard parquet and _stats.json (the completion marker)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -86,7 +87,11 @@ class OpenShard:
         for ext in sorted(members):
             if ext == "__key__":
                 continue
-            self._tar.add(f"{key}.{ext}", members[ext])
+            try:
+                self._tar.add(f"{key}.{ext}", members[ext])
+            except OSError as error:  # a full disk: the caller names the shard it filled
+                error.filename = error.filename or str(self.tar_path)
+                raise
             self.payload_bytes += len(members[ext])
         self.samples += 1
         self.rows.append(row)
@@ -97,9 +102,13 @@ class OpenShard:
 
     def close(self) -> dict[str, Any]:
         """Finish the tar, parquet and stats, each renamed into place; stats last."""
-        self._tar.close()
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            self._tar.close()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as error:
+            error.filename = error.filename or str(self.tar_path)
+            raise
         self._file.close()
         self._tmp.replace(self.tar_path)
         atomic.write_parquet(self.release_dir / f"{self.name}.parquet", rows_frame(self.rows))
@@ -119,9 +128,9 @@ class OpenShard:
         return stats
 
     def abandon(self) -> None:
-        """Drop an unfinished shard (used when a split ends with no sample in it)."""
-        self._tar.close()
-        self._file.close()
+        """Drop an unfinished shard: a split that ends with no sample in it, or a failed write."""
+        with contextlib.suppress(OSError):  # closing may flush into the same full disk
+            self._file.close()
         self._tmp.unlink(missing_ok=True)
 
 

@@ -8,26 +8,45 @@ from pathlib import Path
 
 import pandas as pd
 
+from preprocess.errors import InksetError
+from preprocess import takedowns
+
 from . import conventions
 from .build import CARD_FILE
 
 
-class VerificationError(Exception):
+class VerificationError(InksetError):
     """A release does not match its own records; the message lists every problem found."""
+
+
+def check_release(release_dir: Path) -> Path:
+    """`release_dir` if it is a finished release folder, else VerificationError saying what it is."""
+    release_dir = Path(release_dir)
+    what = ("no such folder" if not release_dir.exists() else "a file" if not
+            release_dir.is_dir() else f"it holds no {CARD_FILE}, so it is not complete (an "
+            f"unfinished build) or not a release" if not (release_dir / CARD_FILE).is_file() else "")
+    if what:
+        raise VerificationError(f"{release_dir} is not a release: {what}; a release is a "
+                                f"folder releases/<dataset>/<version>/ with {CARD_FILE}")
+    return release_dir
 
 
 def verify_release(release_dir: Path) -> dict[str, int]:
     """Check `release_dir` completely; return samples per split, or raise VerificationError."""
-    release_dir = Path(release_dir)
+    release_dir = check_release(release_dir)
     problems: list[str] = []
-    if not (release_dir / CARD_FILE).exists():
-        raise VerificationError(f"{release_dir}: no {CARD_FILE}, so the release is not complete")
     card = json.loads((release_dir / CARD_FILE).read_text())
     _check_sums(release_dir, card, problems)
     manifest = pd.read_parquet(release_dir / "manifest.parquet")
     if manifest["key"].duplicated().any():
         problems.append(f"manifest repeats keys: {sorted(manifest.loc[manifest['key'].duplicated(), 'key'])[:5]}")
     kept = manifest[manifest["status"] == "success"]
+    listed = takedowns.takedown_ids()
+    shipped = takedowns.shipped_takedowns(
+        [(k, json.loads(ids or "{}")) for k, ids in zip(kept["key"], kept["source_ids"])], listed)
+    if shipped:
+        problems.append(f"ships {len(shipped)} taken-down item(s) listed in "
+                        f"{takedowns.takedowns_path()}: {shipped[:10]}")
     expected = kept.groupby("shard")["key"].apply(set).to_dict()
     members = set(card["members"])
     info = json.loads((release_dir / "_info.json").read_text())["splits"]

@@ -126,6 +126,12 @@ class ReleaseWriter:
             self._open[split] = shard
         return shard
 
+    def abandon(self) -> None:
+        """Remove every open shard's partial tar (after a failed write): no half shard stays."""
+        for shard in self._open.values():
+            shard.abandon()
+        self._open.clear()
+
     def _close(self, split: str) -> None:
         shard = self._open.pop(split)
         shard.close()

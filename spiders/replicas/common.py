@@ -74,6 +74,15 @@ class LoopbackServer:
         return None, seen - failures < faults.truncate.get(path, 0)
 
 
+def traffic(log: list[dict]) -> dict[str, int]:
+    """Requests and bytes served, as crawl stats (`replica/...`): image bytes counted apart."""
+    images = [e for e in log if str(e.get("content_type", "")).startswith("image/")]
+    return {"replica/requests": len(log),
+            "replica/bytes": sum(e.get("bytes", 0) for e in log),
+            "replica/image_requests": len(images),
+            "replica/image_bytes": sum(e.get("bytes", 0) for e in images)}
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: LoopbackServer
     protocol_version = "HTTP/1.1"
@@ -104,7 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         # a truncated body: the announced length, half the bytes, then the connection drops
-        self.wfile.write(reply.body[: len(reply.body) // 2] if truncate else reply.body)
+        body = reply.body[: len(reply.body) // 2] if truncate else reply.body
+        entry["bytes"] = len(body)  # what a no-change refresh must not download
+        entry["content_type"] = reply.content_type
+        self.wfile.write(body)
         if truncate:
             entry["truncated"] = True
             self.close_connection = True

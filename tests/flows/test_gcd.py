@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from preprocess.release.verify import verify_release
-from spiders.gcd_crawl import GcdCrawlOptions, crawl_command
+from spiders.gcd.crawl import GcdCrawlOptions, crawl_command
 
 
 @pytest.mark.slow

@@ -74,3 +74,21 @@ def test_encoding_is_deterministic():
     image = decode_image(jpeg())
     assert encode_image(image) == encode_image(image.copy())
     assert encode_image(image, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_grey_page_stays_grey_and_its_rgb_crops_are_the_same_bytes():
+    """keep_grey: no full-page RGB conversion; resizing in L then converting the small crop gives
+    the bytes the RGB path gives (each RGB channel is resized as the grey one)."""
+    rng = np.random.default_rng(0)
+    page = Image.fromarray(rng.integers(0, 256, (600, 800), dtype=np.uint8), "L")
+    buffer = io.BytesIO()
+    page.save(buffer, "JPEG", quality=90)
+    grey = decode_image(buffer.getvalue(), mode="RGB", keep_grey=True)
+    rgb = decode_image(buffer.getvalue(), mode="RGB")
+    assert (grey.mode, rgb.mode) == ("L", "RGB")
+    box = (123, 45, 223, 175)
+    fast = resize_image(grey.crop(box), (224, 224)).convert("RGB")
+    slow = resize_image(rgb.crop(box), (224, 224))
+    assert encode_image(fast) == encode_image(slow)
+    coloured = decode_image(jpeg(), mode="RGB", keep_grey=True)
+    assert coloured.mode == "RGB"  # only a grey image stays grey

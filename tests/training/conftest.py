@@ -22,18 +22,12 @@ def small_pages(training_home) -> Path:
 
 @pytest.fixture(scope="session")
 def scaled(training_home):
-    """Replica releases big enough to judge learning (~300+ test samples), at small image sizes
-    so CPU training takes a minute or two. Built on first use, once per session."""
+    """The demo's training replicas (flows/demo.py DEMO_TRAININGS): ~300+ test samples each, at
+    small image sizes so CPU training takes a minute or two. Built on first use, once."""
+    from flows.demo import DEMO_TRAININGS
     from flows.replicas import scaled_release
 
-    settings = {
-        "manga109-artist-pages": dict(scale=10, size=[48, 64]),
-        "pixiv-artists": dict(scale=12, size=[64, 64],
-                              splits={"train": 0.5, "val": 0.1, "test": 0.4}),
-        "gcd-team-justice-league": dict(scale=20, size=[64, 96],
-                                        split_fractions={"train": 0.45, "val": 0.1,
-                                                         "test": 0.45}),
-    }
+    settings = {dataset: options for dataset, options, _ in DEMO_TRAININGS.values()}
     built: dict[str, Path] = {}
 
     def get(name: str) -> Path:

@@ -6,13 +6,22 @@ from pathlib import Path
 
 import pytest
 
-FAST = ["data.workers=1", "run.amp=none", "run.early_stop_patience=0"]
+from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
+
+
+@pytest.fixture(autouse=True)
+def work_dir(tmp_path, monkeypatch):
+    """Runs go under a temporary work dir, never the checkout's runs/."""
+    monkeypatch.setenv("INKSET_HOME", str(tmp_path))
 
 
 def train(experiment: str, release: Path, *settings: str) -> tuple[Path, dict]:
+    """The demo's short training of `experiment` (flows/demo.py), plus `settings`."""
     from flows.train import train_flow
 
-    run_dir = Path(train_flow(experiment, str(release), settings=[*FAST, *settings]))
+    demo = DEMO_TRAININGS[experiment][2]
+    run_dir = Path(train_flow(experiment, str(release),
+                              settings=[*DEMO_TRAINING_SETTINGS, *demo, *settings]))
     assert (run_dir / "report.html").is_file() and (run_dir / "config.json").is_file()
     return run_dir, json.loads((run_dir / "metrics.json").read_text())
 
@@ -20,10 +29,8 @@ def train(experiment: str, release: Path, *settings: str) -> tuple[Path, dict]:
 @pytest.mark.slow
 def test_artist_pages_beats_chance_over_repeated_grouped_splits(prefect_harness, scaled):
     release = scaled("manga109-artist-pages")
-    run_dir, result = train("artist-pages", release, "run.repeats=2", "optim.epochs=5",
-                            "optim.lr=0.001", "eval.test_fraction=0.25",
-                            "model.widths=[16,32,64,128,256]", "model.hidden=256",
-                            "eval.actmax_steps=10", "eval.actmax_units=4")
+    run_dir, result = train("artist-pages", release, "eval.actmax_steps=10",
+                            "eval.actmax_units=4")
     assert len(result["repeats"]) == 2
     for repeat, chance in zip(result["repeats"], result["chance"]):
         assert repeat["test_samples"] >= 300
@@ -32,6 +39,11 @@ def test_artist_pages_beats_chance_over_repeated_grouped_splits(prefect_harness,
         assert repeat["macro_f1"] > chance["best_constant_macro_f1"] + 0.1
         assert len(repeat["per_class_f1"]) == 8
     assert result["summary"]["macro_f1"]["n"] == 2
+    per_class = result["summary"]["per_class"]["per_class_f1"]
+    assert len(per_class) == 8 and all(v["n"] == 2 for v in per_class.values())
+    first = next(iter(per_class))
+    values = [r["per_class_f1"][first] for r in result["repeats"]]
+    assert per_class[first]["mean"] == pytest.approx(sum(values) / 2)
     assert result["release"]["dataset"] == "manga109-artist-pages"
     for picture in ("confusion_matrix.png", "actmax_classes.png", "actmax_units.png",
                     "curves.png"):
@@ -43,7 +55,7 @@ def test_artist_pages_beats_chance_over_repeated_grouped_splits(prefect_harness,
 @pytest.mark.slow
 def test_pixiv_artist_beats_chance_with_the_pairwise_table(prefect_harness, scaled):
     release = scaled("pixiv-artists")
-    run_dir, result = train("pixiv-artist", release, "optim.epochs=5")
+    run_dir, result = train("pixiv-artist", release)
     repeat, chance = result["repeats"][0], result["chance"]
     assert repeat["test_samples"] >= 290
     assert chance["binomial_p_vs_majority"] < 0.01
@@ -56,8 +68,7 @@ def test_pixiv_artist_beats_chance_with_the_pairwise_table(prefect_harness, scal
 @pytest.mark.slow
 def test_gcd_team_multilabel_beats_the_best_constant(prefect_harness, scaled):
     release = scaled("gcd-team-justice-league")
-    run_dir, result = train("gcd-team", release, "optim.epochs=4",
-                            "data.use_sampling_weights=true")
+    run_dir, result = train("gcd-team", release, "data.use_sampling_weights=true")
     repeat, chance = result["repeats"][0], result["chance"]
     assert repeat["test_samples"] >= 300
     # stated margins over the best constant predictors (each label's majority; the best

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from training.config import load_config, save_config
@@ -93,3 +95,34 @@ def test_ddp_two_processes_on_gloo_match_one_process(tmp_path, small_pages):
     b = evaluate_run(ddp, device="cpu")["summary"]["accuracy"]["mean"]
     # stated tolerance: 0.2 of accuracy on the ~27 test pages of this small release
     assert abs(a - b) <= 0.2, (a, b, curves)
+
+
+@pytest.mark.slow
+def test_pairwise_binary_table_trains_one_model_per_pair(tmp_path, training_home):
+    from flows.replicas import scaled_release
+    from training.pairwise import fit_pairwise
+
+    release = scaled_release("pixiv-artists", scale=2, size=[32, 32],
+                             home=training_home / "pairs")
+    cfg = load_config("pixiv-artist", overrides=[
+        "optim.epochs=1", "data.workers=0", "run.early_stop_patience=0", "data.batch_size=8"])
+    cfg["data"]["release"] = str(release)
+    run_dir = tmp_path / "pairwise"
+    run_dir.mkdir()
+    save_config(cfg, run_dir)
+    table = fit_pairwise(run_dir)
+    assert table.shape == (9, 9)
+    off_diagonal = table[~np.eye(9, dtype=bool)]
+    filled = off_diagonal[~np.isnan(off_diagonal)]  # a pair without test samples stays empty
+    assert np.isnan(np.diag(table)).all() and len(filled) >= 60
+    assert ((filled >= 0) & (filled <= 1)).all()
+    assert np.array_equal(table, table.T, equal_nan=True)
+    pairs = sorted(p.name for p in (run_dir / "pairs").iterdir())
+    assert len(pairs) == 36 and "0-8" in pairs
+    # each binary model is tested on its two artists' test samples only
+    result = json.loads((run_dir / "pairs" / "0-1" / "metrics.json").read_text())
+    names = json.loads((release / "labels.json").read_text())["artist"]["names"]
+    manifest = pd.read_parquet(release / "manifest.parquet")
+    kept = manifest[(manifest["status"] == "success") & (manifest["split"] == "test")]
+    artists = kept["labels"].map(lambda raw: json.loads(raw)["artist"])
+    assert result["repeats"][0]["test_samples"] == int(artists.isin(names[:2]).sum())

@@ -45,6 +45,11 @@ class Experiment:
     def eval_keys(self) -> set[str] | None:
         return None
 
+    def val_keys(self) -> set[str] | None:
+        """Keys held out of the training splits for early stopping (when the release has no
+        val split); the runner removes them from the training stream."""
+        return None
+
     train_splits: tuple[str, ...] = ("train",)
     val_splits: tuple[str, ...] = ("val",)      # early stopping; absent or empty -> none
     test_splits: tuple[str, ...] = ("test",)

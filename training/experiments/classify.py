@@ -10,24 +10,27 @@ import torch.nn.functional as F
 from torch import nn
 
 from training import metrics, pictures
-from training.data import seed_for, to_tensor
+from training.data import image_array, seed_for
 
 from .base import Experiment
 
 
-def augment(image: torch.Tensor, how: str, seed: int) -> torch.Tensor:
-    """Seeded by (run seed, epoch, key): the same sample gets the same change after a resume."""
+def augment(image: np.ndarray, how: str, seed: int) -> np.ndarray:
+    """Flip and/or translate an HxWxC uint8 array, seeded by (run seed, epoch, key): the same sample
+    gets the same change after a resume, whichever worker loads it."""
     if how == "none":
         return image
-    generator = torch.Generator().manual_seed(seed)
-    if "flip" in how and torch.rand((), generator=generator) < 0.5:
-        image = image.flip(-1)
-    if "shift" in how:  # pad 1/16 of each side by reflection and crop back at a random offset
-        pad_h, pad_w = max(1, image.shape[-2] // 16), max(1, image.shape[-1] // 16)
-        padded = F.pad(image[None], (pad_w, pad_w, pad_h, pad_h), mode="reflect")[0]
-        top = int(torch.randint(0, 2 * pad_h + 1, (), generator=generator))
-        left = int(torch.randint(0, 2 * pad_w + 1, (), generator=generator))
-        image = padded[..., top:top + image.shape[-2], left:left + image.shape[-1]]
+    rng = np.random.default_rng(seed)
+    if "flip" in how and rng.random() < 0.5:
+        image = image[:, ::-1]
+    if "shift" in how:  # translate by up to 1/16 of each side; the uncovered border is black
+        height, width = image.shape[:2]
+        dy = int(rng.integers(-(height // 16), height // 16 + 1))
+        dx = int(rng.integers(-(width // 16), width // 16 + 1))
+        shifted = np.zeros_like(image)
+        shifted[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+            image[max(-dy, 0):height - max(dy, 0), max(-dx, 0):width - max(dx, 0)]
+        image = shifted
     return image
 
 
@@ -48,11 +51,12 @@ class SingleLabelClassifier(Experiment):
         return tuple(self.state["input_hw"])
 
     def transform(self, sample: dict, epoch: int, train: bool) -> dict:
-        image = to_tensor(sample["image"], self.image_mode)
+        image = image_array(sample["image"], self.image_mode)
         if train:
             image = augment(image, self.cfg["data"]["augment"],
                             seed_for(self.cfg["run"]["seed"], epoch, sample["key"]))
-        return {"key": sample["key"], "image": image, "target": torch.tensor(sample["cls"])}
+        return {"key": sample["key"], "image": image,
+                "target": torch.tensor(sample["cls"])}
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         return F.cross_entropy(model(batch["image"]), batch["target"])

@@ -1,13 +1,12 @@
 """GCD team members on covers: ResNet-34, multi-label sigmoid, the seed's accuracy_thresh and F2."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from training import metrics, pictures
-from training.data import seed_for, to_tensor
+from training.data import image_array, seed_for
 from training.models import build_resnet34
 
 from .base import Experiment
@@ -30,7 +29,7 @@ class GcdTeam(Experiment):
         return self.release.label_sets[self.label_set]
 
     def transform(self, sample: dict, epoch: int, train: bool) -> dict:
-        image = to_tensor(sample["image"], "RGB")
+        image = image_array(sample["image"], "RGB")
         if train:
             image = augment(image, self.cfg["data"]["augment"],
                             seed_for(self.cfg["run"]["seed"], epoch, sample["key"]))

@@ -12,7 +12,7 @@ import pytest
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
-from spiders.pixiv_api import Filters
+from spiders.pixiv.api import Filters
 from spiders.replicas.pixiv import generate_truth, write_raw_store
 
 TRUTH = generate_truth(artists=3, works_per_artist=12, seed=1)

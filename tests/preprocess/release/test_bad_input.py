@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from preprocess.errors import InksetError
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, build_release
 from preprocess.release.samples import check_key
 
@@ -75,7 +76,7 @@ def test_an_exception_in_render_is_a_failed_row_not_a_crash(tmp_path):
 def test_an_unwritable_output_dir_is_a_clear_error(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the releases folder should be")
-    with pytest.raises(OSError, match="cannot write release"):
+    with pytest.raises(InksetError, match="cannot write release"):
         build_release(SPEC, units(["k1"]), render_toy, releases_root=blocker, progress=False)
 
 
@@ -141,9 +142,12 @@ def test_a_new_version_records_its_diff(tmp_path):
         return [toy_sample(key, label="b" if key == "k1" else "a")]
     second = build_release(replace(SPEC, version="2"), units(["k1", "k2", "k3"]), render_changed,
                            releases_root=tmp_path, progress=False)
-    diff = json.loads((second.path / "diff.json").read_text())
-    assert diff == {"previous_version": "1", "added": ["k3"], "removed": ["k0"],
-                    "changed": ["k1"]}
+    diff = json.loads((second.path / "changes.json").read_text())
+    assert {k: diff[k] for k in ("previous_version", "added", "removed", "changed",
+                                 "changed_labels", "changed_image")} == {
+        "previous_version": "1", "added": ["k3"], "removed": ["k0"], "changed": ["k1"],
+        "changed_labels": ["k1"], "changed_image": []}
+    assert (tmp_path / SPEC.dataset / "latest").read_text() == "2\n"
 
 
 def test_a_partial_build_of_another_definition_is_started_over(tmp_path):
@@ -160,3 +164,51 @@ def test_a_partial_build_of_another_definition_is_started_over(tmp_path):
                            progress=False)
     assert result.resumed_shards == 0
     assert result.samples() == 16
+
+
+def test_a_full_disk_removes_the_partial_shard_and_publishes_nothing(tmp_path, monkeypatch,
+                                                                    capsys):
+    """ENOSPC mid-shard: the half-written tar goes, no card appears, the error says where; with
+    space again the same build resumes into a complete release."""
+    import errno
+
+    from flows import cli
+    from preprocess.release.tarstream import TarStream
+    from preprocess.release.verify import verify_release
+
+    real_add, written = TarStream.add, []
+
+    def add(self, name, data):
+        if len(written) == 9:  # 3 members a sample, 1 sample a shard: shards 0-2 are done
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(name)
+        return real_add(self, name, data)
+
+    monkeypatch.setattr(TarStream, "add", add)
+    release = tmp_path / "toy" / "1"
+
+    def build(args=None):
+        return build_release(SPEC, units([f"k{i}" for i in range(8)]), render_toy,
+                             releases_root=tmp_path, progress=False)
+
+    with pytest.raises(InksetError, match=f"no space left on the device while writing "
+                                          f"{release / 'train-000003.tar'}"):
+        build()
+    assert not (release / "dataset.json").exists()
+    assert sorted(p.name for p in release.iterdir() if p.suffix == ".tar") == [
+        "train-000000.tar", "train-000001.tar", "train-000002.tar"]
+    assert not [p for p in release.iterdir() if p.name.endswith(".tmp")]
+    # the CLI gives the same as one line and exit status 1
+    monkeypatch.setattr(cli.environment, "configure", lambda home: None)
+    parser = cli.argparse.ArgumentParser(prog="inkset")
+    parser.set_defaults(func=build, verbose=False)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.delenv("INKSET_DEBUG", raising=False)
+    written.clear()
+    assert cli.main([]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("inkset: error: no space left on the device while writing ")
+    assert error.count("\n") == 1 and str(release) in error
+    monkeypatch.setattr(TarStream, "add", real_add)
+    assert build().samples() == 8
+    assert verify_release(release) == {"train": 8}

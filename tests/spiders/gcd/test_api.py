@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from spiders.gcd_api import (GcdParseError, api_id, cover_id_from_url, cover_url,
+from spiders.gcd.api import (GcdParseError, api_id, cover_id_from_url, cover_url,
                              parse_api_issue)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from spiders.gcd_api import GcdParseError
-from spiders.gcd_pages import gallery_issue_ids, next_page, parse_issue_page, publisher_series_ids
+from spiders.gcd.api import GcdParseError
+from spiders.gcd.pages import gallery_issue_ids, next_page, parse_issue_page, publisher_series_ids
 
 URL = "https://www.comics.org/issue/18200/"
 COVER = "https://files1.comics.org//img/gcd/covers_by_id/77/w200/77123.jpg?4f2"

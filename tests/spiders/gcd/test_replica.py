@@ -9,10 +9,10 @@ import pytest
 
 from preprocess.gcd.characters import parse_characters
 from preprocess.gcd.teams import load_names
-from spiders.gcd_api import GcdParseError, parse_api_issue
-from spiders.gcd_pages import (gallery_issue_ids, next_page, parse_issue_page,
+from spiders.gcd.api import GcdParseError, parse_api_issue
+from spiders.gcd.pages import (gallery_issue_ids, next_page, parse_issue_page,
                                publisher_series_ids)
-from spiders.gcd_pipelines import refusal_reason
+from spiders.gcd.pipelines import refusal_reason
 from spiders.replicas.gcd import GcdReplica, generate_truth
 
 TRUTH = generate_truth(publishers=2, series_per_publisher=2, issues_per_series=7, broken=1)
@@ -111,7 +111,7 @@ def test_covers_are_learnable_from_their_marks():
     import numpy as np
     from PIL import Image
 
-    from spiders.replicas.gcd import ALL_NAMES, _colour, draw_cover
+    from spiders.replicas.gcd.data import ALL_NAMES, _colour, draw_cover
 
     right = total = 0
     for issue in list(TRUTH.issues.values())[:12]:

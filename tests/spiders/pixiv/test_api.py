@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from spiders.pixiv_api import Filters, PixivApiError, illust_rows, image_ext, work_ids
+from spiders.pixiv.api import Filters, PixivApiError, illust_rows, image_ext, work_ids
 
 
 def load(shared_fixtures, name):
@@ -91,7 +91,7 @@ def test_image_names_in_both_forms(url, ext):
 
 
 def test_user_info(shared_fixtures):
-    from spiders.pixiv_api import user_info
+    from spiders.pixiv.api import user_info
 
     assert user_info(load(shared_fixtures, "user-9153585.json")) == {
         "user_id": 9153585, "user_name": "haku89"}

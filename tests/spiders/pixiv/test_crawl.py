@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from preprocess.paths import project_root, work_dirs
-from spiders.pixiv_crawl import CrawlOptions, crawl_command, jobdir_for, run_crawl
-from spiders.pixiv_store import journal_path
+from spiders.pixiv.crawl import CrawlOptions, crawl_command, jobdir_for, run_crawl
+from spiders.pixiv.store import journal_path
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 TRUTH = generate_truth(artists=2, works_per_artist=12)

@@ -7,7 +7,7 @@ import pytest
 import requests
 from PIL import Image
 
-from spiders.pixiv_api import REFERER, Filters, PixivApiError, illust_rows, work_ids
+from spiders.pixiv.api import REFERER, Filters, PixivApiError, illust_rows, work_ids
 from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 TRUTH = generate_truth(artists=3, works_per_artist=12)

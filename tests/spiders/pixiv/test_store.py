@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from preprocess.paths import work_dirs
-from spiders.pixiv_crawl import CrawlOptions, crawl_command, jobdir_for, read_user_ids
-from spiders.pixiv_store import journal_path, known_illusts, merge_journal
+from spiders.pixiv.crawl import CrawlOptions, crawl_command, jobdir_for, read_user_ids
+from spiders.pixiv.store import journal_path, known_illusts, merge_journal
 
 
 def rows(illust_id, pages=1):

@@ -12,8 +12,8 @@ from scrapy.exceptions import DropItem
 from scrapy.pipelines.files import FilesPipeline
 
 from spiders.files_store import ATOMIC_STORE_SCHEMES
-from spiders.pixiv_api import REFERER
-from spiders.pixiv_store import journal_path, merge_journal
+from spiders.pixiv.api import REFERER
+from spiders.pixiv.store import journal_path, merge_journal
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from preprocess.paths import work_dirs
-from spiders.pixiv_api import AJAX, Filters, PixivApiError, illust_rows, unwrap, work_ids
-from spiders.pixiv_items import PixivIllustItem
-from spiders.pixiv_store import known_illusts
+from spiders.pixiv.api import AJAX, Filters, PixivApiError, illust_rows, unwrap, work_ids
+from spiders.pixiv.items import PixivIllustItem
+from spiders.pixiv.store import known_illusts
 
 
 class PixivArtistSpider(scrapy.Spider):
@@ -17,8 +17,8 @@ class PixivArtistSpider(scrapy.Spider):
 
     name = "pixiv"
     custom_settings = {
-        "ITEM_PIPELINES": {"spiders.pixiv_pipelines.PixivImagesPipeline": 100,
-                           "spiders.pixiv_pipelines.PixivRowsPipeline": 200},
+        "ITEM_PIPELINES": {"spiders.pixiv.pipelines.PixivImagesPipeline": 100,
+                           "spiders.pixiv.pipelines.PixivRowsPipeline": 200},
         # one request at a time (the site's limits are per account): a Retry-After wait then
         # holds the whole crawl, not only the request that drew the 429
         "CONCURRENT_REQUESTS": 1,
@@ -40,7 +40,7 @@ class PixivArtistSpider(scrapy.Spider):
         # the login cookie goes on as a request leaves, after every queue and cache has seen it;
         # added to the shared middlewares, not replacing them
         middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        middlewares["spiders.pixiv_middlewares.PixivSessionMiddleware"] = 960
+        middlewares["spiders.pixiv.middlewares.PixivSessionMiddleware"] = 960
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     def __init__(self, users: str = "", cap: int | str = 200, api_base: str = AJAX,

@@ -33,7 +33,7 @@ from typing import Any
 
 from parsel import Selector
 
-from spiders.gcd_api import CREDIT_FIELDS, GcdParseError, cover_id_from_url
+from spiders.gcd.api import CREDIT_FIELDS, GcdParseError, cover_id_from_url
 
 ISSUE_ID = re.compile(r"/issue/(\d+)/?$")
 SERIES_LINK = re.compile(r"/series/(\d+)/$")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
-from preprocess.definitions import choose, manifests_dir, read_definition
+from preprocess.definitions import check_keys, choose, manifests_dir, read_definition
 from preprocess.paths import WorkDirs, work_dirs
-from spiders.pixiv_api import AJAX
+from spiders.pixiv.api import AJAX
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
 IMAGE_SIZES = ("regular", "original")
@@ -33,7 +33,9 @@ class CrawlOptions:
 
     @classmethod
     def load(cls, name: str = "pixiv-crawl", **overrides) -> "CrawlOptions":
-        raw = {**read_definition(name), **overrides}
+        defined = read_definition(name)
+        check_keys(name, "", defined, [f.name for f in fields(cls)] + ["users_file"])
+        raw = {**defined, **overrides}
         users = raw.pop("users", None)
         users_file = raw.pop("users_file", None)
         if users is None:
@@ -55,6 +57,21 @@ def read_user_ids(path: Path) -> list[int]:
         if text:
             ids.append(int(text))
     return ids
+
+
+def crawl_plan(options: CrawlOptions, api_base: str, home: str | None = None) -> str:
+    """What `run_crawl(options, api_base)` would fetch and how politely, without a request."""
+    from spiders.pixiv.spider import PixivArtistSpider
+    from spiders.plan import plan_text, politeness
+
+    dirs = work_dirs(home)
+    rows = [("api", api_base), ("users", options.users), ("works per user (cap)", options.cap),
+            ("image size", options.image_size), ("ugoira", options.ugoira),
+            ("max x_restrict", options.max_x_restrict), ("keep AI works", options.keep_ai),
+            ("logged in", "yes ($PHPSESSID)" if os.environ.get("PHPSESSID") else "no"),
+            ("profile", options.profile), ("rows", dirs.raw / "pixiv" / "illusts.parquet"),
+            ("images", dirs.raw / "pixiv" / "images")]
+    return plan_text("pixiv crawl", rows, politeness(PixivArtistSpider, PROFILES[options.profile]))
 
 
 def crawl_command(options: CrawlOptions, api_base: str, stats_path: Path,

@@ -1,15 +1,19 @@
 """Run one GCD crawl as a subprocess of `spiders.run`, with its options and politeness profile."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from preprocess.definitions import choose, read_definition
+from preprocess.definitions import (DefinitionError, check_keys, choose, definition_path,
+                                    read_definition)
+from preprocess.errors import UsageError
 from preprocess.paths import work_dirs
-from spiders.gcd import MODES
-from spiders.gcd_api import SITE
+from spiders.gcd.spider import MODES
+from spiders.gcd.api import SITE
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
+TARGETS = ("publishers", "series", "issues")
 # Settings per profile. fast-loopback lifts every delay: for the replica on 127.0.0.1 only.
 PROFILES = {
     "polite": {},
@@ -31,15 +35,51 @@ class GcdCrawlOptions:
     replica: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, name: str = "gcd-crawl", **overrides) -> "GcdCrawlOptions":
-        raw = {**read_definition(name), **{k: v for k, v in overrides.items() if v is not None}}
+    def load(cls, name: str = "gcd-crawl", add: bool = False, **overrides) -> "GcdCrawlOptions":
+        """The definition's options; ids given here replace its targets (`add`: join them)."""
+        defined = read_definition(name)
+        check_keys(name, "", defined, (f.name for f in fields(cls)))
+        given = {k: tuple(overrides.pop(k)) for k in TARGETS if overrides.get(k)}
+        raw = {**defined, **{k: v for k, v in overrides.items() if v is not None}}
+        for key in TARGETS if given else ():
+            kept = tuple(raw.get(key, ())) if add else ()
+            raw[key] = tuple(dict.fromkeys((*kept, *given.get(key, ()))))
         options = cls(**{k: tuple(int(i) for i in v) if isinstance(v, (list, tuple)) else v
                          for k, v in raw.items()})
         choose("mode", options.mode, MODES)
         choose("profile", options.profile, tuple(PROFILES))
         if not (options.publishers or options.series or options.issues):
-            raise ValueError("nothing to crawl: give publishers, series or issues")
+            raise DefinitionError(f"nothing to crawl: give --publishers, --series or --issues, "
+                                  f"or list them in {definition_path(name)}")
         return options
+
+
+def check_targets(options: GcdCrawlOptions) -> GcdCrawlOptions:
+    """The API lists no series of a publisher: API mode needs series or issue ids."""
+    if options.mode == "api" and options.publishers:
+        raise UsageError(f"API mode takes --series or --issues (the API lists no series of a "
+                         f"publisher), not publishers {list(options.publishers)} (given, or "
+                         f"from {definition_path('gcd-crawl')}); use --mode site for publishers")
+    return options
+
+
+def crawl_plan(options: GcdCrawlOptions, base: str, home: str | None = None) -> str:
+    """What `run_crawl(options, base)` would fetch and how politely, without a request."""
+    from spiders.gcd.spider import GcdSpider
+    from spiders.plan import plan_text, politeness
+
+    dirs = work_dirs(home)
+    settings = politeness(GcdSpider, PROFILES[options.profile])
+    if options.mode == "api":
+        logged_in = bool(os.environ.get("GCD_USERNAME") and os.environ.get("GCD_PASSWORD"))
+        settings["GCD_API_DELAY"] = PROFILES[options.profile].get(
+            "GCD_API_DELAY", GcdSpider.API_DELAY[logged_in])
+    rows = [("site", base), ("mode", options.mode), ("publishers", options.publishers),
+            ("series", options.series), ("issues", options.issues),
+            ("max new issues", options.max_issues or "no limit"),
+            ("profile", options.profile), ("rows", dirs.raw / "gcd" / "issues.parquet"),
+            ("covers", dirs.raw / "gcd" / "covers")]
+    return plan_text("gcd crawl", rows, settings)
 
 
 def crawl_command(options: GcdCrawlOptions, base: str, stats_path: Path,

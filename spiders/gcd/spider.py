@@ -1,7 +1,7 @@
 """The GCD spider: publishers -> series galleries -> issue pages (or the API) -> issue items.
 
-Parses only (spiders/gcd_pages.py, spiders/gcd_api.py); covers and rows are stored by
-spiders/gcd_pipelines.py. Issues already in the raw store with their cover are not requested.
+Parses only (spiders/gcd/pages.py, spiders/gcd/api.py); covers and rows are stored by
+spiders/gcd/pipelines.py. Issues already in the raw store with their cover are not requested.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 
 import scrapy
 
-from spiders.gcd_api import SITE, GcdParseError, api_id, parse_api_issue
-from spiders.gcd_pages import gallery_issue_ids, next_page, parse_issue_page, publisher_series_ids
-from spiders.gcd_pipelines import known_issue_ids
-from spiders.items import GcdIssueItem
+from spiders.gcd.api import SITE, GcdParseError, api_id, parse_api_issue
+from spiders.gcd.pages import gallery_issue_ids, next_page, parse_issue_page, publisher_series_ids
+from spiders.gcd.pipelines import known_issue_ids
+from spiders.gcd.items import GcdIssueItem
 
 log = logging.getLogger(__name__)
 MODES = ("site", "api")
@@ -31,8 +31,8 @@ class GcdSpider(scrapy.Spider):
 
     name = "gcd"
     custom_settings = {
-        "ITEM_PIPELINES": {"spiders.gcd_pipelines.GcdCoversPipeline": 100,
-                           "spiders.gcd_pipelines.GcdRowsPipeline": 200},
+        "ITEM_PIPELINES": {"spiders.gcd.pipelines.GcdCoversPipeline": 100,
+                           "spiders.gcd.pipelines.GcdRowsPipeline": 200},
         # the site warns that fast spiders get blocked and sets no crawl delay: be slow
         "DOWNLOAD_DELAY": 5.0,
         "AUTOTHROTTLE_START_DELAY": 5.0,

@@ -3,7 +3,7 @@
 Rows survive a killed crawl: each row is appended (and flushed) to a per-crawl JSON-lines part file
 as soon as its cover is stored; the parquet is rebuilt from the old table plus every part at the
 start and end of a crawl. So a crawl killed with SIGKILL loses nothing it had finished, and the next
-crawl skips those issues (spiders/gcd.py reads `known_issue_ids`).
+crawl skips those issues (spiders/gcd/spider.py reads `known_issue_ids`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from scrapy.pipelines.files import FilesPipeline
 
 from preprocess.release.atomic import write_parquet
 from spiders.files_store import ATOMIC_STORE_SCHEMES
-from spiders.items import GcdIssueItem
+from spiders.gcd.items import GcdIssueItem
 
 log = logging.getLogger(__name__)
 JPEG_MAGIC = b"\xff\xd8\xff"

@@ -1,7 +1,6 @@
-"""Items the spiders yield: one dataclass per raw-store row kind (DESIGN §2).
+"""The GCD crawl's item: one issue and its cover, a row of raw/gcd/issues.parquet (DESIGN §2).
 
-Each source adds its own item class here or in its own spiders/<source>_items.py; pipelines are
-chosen per spider through `custom_settings["ITEM_PIPELINES"]`.
+Pipelines are chosen per spider through `custom_settings["ITEM_PIPELINES"]`.
 """
 from __future__ import annotations
 

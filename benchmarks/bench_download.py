@@ -1,0 +1,114 @@
+"""Download figures: inkset download vs img2dataset on the same loopback URLs, cores and output size.
+
+Three URL sets: the 300 covers of the GCD replica (bench_gcd's crawl), 1,500 cover-like images
+of 400x600 and 1,500 pages of 1000x1400 (textured JPEGs, 60 distinct images per set served under
+distinct URLs). Output: 200 px on the short side, keep_ratio (200x300 / 200x280), 2 processes
+each. Also the 2-core limit: decode+resize+encode of the same bytes from memory in a 2-process
+pool, no network. One run; img2dataset from its own venv (bench_gcd.img2dataset_bin).
+"""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from benchmarks.bench_gcd import img2dataset_bin, img2dataset_rate
+from preprocess.download.render import Recipe, render_crops
+from preprocess.paths import work_dirs
+from spiders.replicas.common import LoopbackServer, Reply
+from spiders.replicas.gcd import GcdReplica, generate_truth
+
+RECIPE = Recipe(size=(200, 300), resize_mode="keep_ratio")
+DISTINCT = 60
+
+
+def textured(size: tuple[int, int], seed: int) -> bytes:
+    """A JPEG with smooth colour fields, noise and edges: about a real cover's file size."""
+    rng = np.random.default_rng(seed)
+    low = rng.integers(0, 256, (size[1] // 50 + 2, size[0] // 50 + 2, 3), dtype=np.uint8)
+    image = np.asarray(Image.fromarray(low).resize(size, Image.Resampling.BICUBIC), np.int16)
+    image = image + rng.normal(0, 10, image.shape).astype(np.int16)
+    image[:, ::37] = 20  # line art
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _limit_one(data: bytes) -> int:
+    return len(render_crops(RECIPE, ("full",), data).images)
+
+
+def decode_limit(images: list[bytes]) -> float:
+    """Images/s of decode+resize+encode from memory on 2 processes (the ceiling for any tool)."""
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        list(pool.map(_limit_one, images[:4]))  # workers started and warm
+        started = time.perf_counter()
+        done = sum(pool.map(_limit_one, images, chunksize=8))
+        return done / (time.perf_counter() - started)
+
+
+def inkset_rate(urls: list[str], out: Path) -> tuple[float, int]:
+    """`inkset download` as a user runs it (a subprocess: start-up counted, as for img2dataset)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "urls.txt").write_text("\n".join(urls) + "\n")
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "download", str(out / "urls.txt"),
+                             str(out / "shards"), "--size", "200x300", "--resize-mode",
+                             "keep_ratio", "--workers", "2", "--per-shard", "1000"],
+                            capture_output=True, text=True, timeout=900)
+    elapsed = time.perf_counter() - started
+    if result.returncode:
+        raise RuntimeError(f"inkset download failed: {result.stderr[-500:]}")
+    count = int(result.stdout.split("success=")[1].split()[0].rstrip(","))
+    return count / elapsed, count
+
+
+def compare(name: str, urls: list[str], images: list[bytes], binary, tmp: Path) -> None:
+    ours, count = inkset_rate(urls, tmp / f"{name}-inkset")
+    limit = decode_limit(images)
+    print(f"download {name} inkset images/s: {ours:.1f} ({count} images)")
+    print(f"download {name} 2-core decode+resize+encode limit images/s: {limit:.1f} "
+          f"(inkset at {ours / limit:.0%} of it)")
+    if binary is None:
+        return
+    theirs, got = img2dataset_rate(binary, urls, tmp / f"{name}-img2dataset")
+    print(f"download {name} img2dataset images/s: {theirs:.1f} ({got} images)")
+    print(f"download {name} inkset / img2dataset (goal >= 1.5): {ours / theirs:.2f}")
+
+
+def main() -> None:
+    binary, reason = img2dataset_bin(work_dirs().cache / "bench")
+    if binary is None:
+        print(f"download img2dataset: skipped ({reason})")
+    sets = {"400x600": (400, 600), "1000x1400": (1000, 1400)}
+    served = {name: [textured(size, seed) for seed in range(DISTINCT)]
+              for name, size in sets.items()}
+
+    def handle(path: str, headers: dict) -> Reply:
+        _, name, index = path.split("/")[:3]
+        return Reply(200, served[name][int(index.split(".")[0]) % DISTINCT], "image/jpeg")
+
+    truth = generate_truth(publishers=2, series_per_publisher=5, issues_per_series=30)
+    with LoopbackServer(handle, role="images") as host, GcdReplica(truth) as gcd, \
+            tempfile.TemporaryDirectory() as tmp:
+        issues = sorted(truth.issues.values(), key=lambda i: i.issue_id)
+        covers = [gcd.cover_bytes(i.cover_id) for i in issues]
+        compare("gcd-300", [gcd.cover_url(i) for i in issues], covers, binary, Path(tmp))
+        for name in sets:
+            urls = [f"{host.base}/{name}/{i}.jpg" for i in range(1500)]
+            images = [served[name][i % DISTINCT] for i in range(1500)]
+            compare(name, urls, images, binary, Path(tmp))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("no_proxy", "127.0.0.1")
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""`inkset refresh`: incremental crawl → rebuild → a new dated version only on change →
+changes → optional training; `inkset takedown`: list an item and rebuild the datasets that ship it."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from flows.lock import refresh_lock
+from preprocess.errors import InksetError, UsageError
+from preprocess.paths import work_dirs
+from preprocess.release.versions import CARD_FILE, LATEST, NEXT, latest_version
+from preprocess.takedowns import append_takedown, shipped_takedowns, takedown_ids
+
+SOURCES = {"gcd": ("gcd-covers", "gcd-team"), "pixiv": ("pixiv-artists", "pixiv-tags"),
+           "manga109": ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")}
+
+
+def datasets_by_source(datasets: list[str] | None) -> dict[str, list[str]]:
+    """The definitions to refresh, grouped by source (all of them when none are named)."""
+    if not datasets:
+        return {source: list(names) for source, names in SOURCES.items()}
+    known = {name: source for source, names in SOURCES.items() for name in names}
+    chosen: dict[str, list[str]] = {}
+    for name in datasets:
+        if name in SOURCES:  # a source name stands for all its datasets
+            chosen.setdefault(name, []).extend(SOURCES[name])
+            continue
+        base = "gcd-team" if name.startswith("gcd-team-") else name
+        if base not in known:
+            raise UsageError(f"no dataset {name!r} to refresh; known: {', '.join(known)} "
+                             f"(or a source: {', '.join(SOURCES)})")
+        chosen.setdefault(known[base], []).append(base)
+    return {source: sorted(set(names)) for source, names in chosen.items()}
+
+
+def _latest_versions() -> dict[str, str | None]:
+    root = work_dirs().releases
+    if not root.is_dir():
+        return {}
+    return {d.name: latest_version(d) for d in root.iterdir() if d.is_dir()}
+
+
+def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
+                    workers: int, replica: dict) -> tuple[list[str], dict]:
+    """Crawl one source (unless told not to) and rebuild its datasets as version `next`."""
+    stats: dict = {}
+    if source == "gcd":
+        from flows import gcd
+        if crawl:
+            stats = gcd.gcd_crawl_flow(source=site)
+        return gcd.gcd_datasets_flow(names, workers=workers, version=NEXT, overrides=(
+            gcd.REPLICA_OVERRIDES if site == "replica" else None)), stats
+    if source == "pixiv":
+        from flows import pixiv
+        if crawl:
+            sizes = {k: int(v) for k, v in replica.items() if k in ("artists", "works")}
+            stats = pixiv.pixiv_crawl_flow(
+                source=site, profile="fast-loopback" if site == "replica" else None, **sizes)
+        return pixiv.pixiv_datasets_flow(names, workers=workers, version=NEXT), stats
+    from flows import manga109
+    root = os.environ.get("MANGA109_ROOT") if site == "live" else None
+    if site == "live" and not root:
+        raise UsageError("refreshing Manga109 live needs MANGA109_ROOT (an unpacked release)")
+    # no crawl: the plan fingerprint hashes the root's files, so a changed root is new data
+    return manga109.manga109_flow(root=root, workers=workers, datasets=names, version=NEXT), stats
+
+
+def _train(experiment: str, new: dict[str, str]) -> list[str]:
+    """Train `experiment` on each new version, if the training stage is installed."""
+    logger = get_run_logger()
+    try:
+        train = importlib.import_module("flows.train")
+    except ModuleNotFoundError as error:
+        if error.name != "flows.train":
+            raise
+        logger.info("training stage not installed (flows.train): --train %s skipped", experiment)
+        return []
+    return [str(train.train_flow(experiment=experiment, release=release))
+            for release in new.values()]
+
+
+@flow(name="refresh")
+def refresh_flow(datasets: list[str] | None = None, source: str = "replica", crawl: bool = True,
+                 train: str | None = None, workers: int = 2, wait: float = 0.0,
+                 replica: dict | None = None) -> dict:
+    """One refresh under the work dir's lock; returns new versions, bytes and a summary line.
+
+    `replica` sizes the Pixiv replica (`artists`, `works`) when `source` is "replica"."""
+    logger = get_run_logger()
+    chosen = datasets_by_source(datasets)
+    with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
+        before = _latest_versions()
+        new, unchanged, failed, image_bytes, crawls = {}, [], {}, 0, {}
+        for name, names in chosen.items():
+            try:
+                paths, stats = _refresh_source(name, names, source, crawl, workers,
+                                               replica or {})
+            except InksetError as error:  # the other sources still refresh; the run fails below
+                failed[name] = str(error)
+                logger.error("refresh of %s failed: %s", name, error)
+                continue
+            crawls[name] = {k: v for k, v in stats.items() if k.startswith(("replica/", "gcd/i",
+                                                                          "pixiv/rows"))}
+            image_bytes += int(stats.get("replica/image_bytes", 0))
+            for path in map(Path, paths):
+                if before.get(path.parent.name) == path.name:
+                    unchanged.append(path.parent.name)
+                else:
+                    new[path.parent.name] = str(path)
+        if new:
+            summary = (f"refresh: {len(new)} new version(s): " + ", ".join(
+                f"{Path(p).parent.name} {Path(p).name}" for p in new.values())
+                + f"; {len(unchanged)} unchanged; {image_bytes} image bytes downloaded")
+        else:
+            summary = (f"refresh: nothing changed, no new version ({len(unchanged)} datasets at "
+                       f"their latest version, {image_bytes} image bytes downloaded)")
+        logger.info(summary)
+        result = {"new": new, "unchanged": sorted(unchanged), "failed": failed,
+                  "image_bytes": image_bytes, "crawls": crawls, "summary": summary,
+                  "trained": _train(train, new) if train and new else []}
+        report = work_dirs().reports / "refresh" / "last.json"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    if failed:
+        raise InksetError("refresh failed for " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+    return result
+
+
+def affected_datasets(ids: frozenset[str]) -> list[str]:
+    """Definition names whose latest release still ships one of `ids`."""
+    import pandas as pd
+    root, hit = work_dirs().releases, set()
+    for dataset_dir in sorted(root.iterdir()) if root.is_dir() else []:
+        version = latest_version(dataset_dir)
+        if version is None:
+            continue
+        release = dataset_dir / version
+        manifest = pd.read_parquet(release / "manifest.parquet", columns=["key", "status",
+                                                                          "source_ids"])
+        kept = manifest[manifest["status"] == "success"]
+        if shipped_takedowns([(k, json.loads(s or "{}")) for k, s in
+                              zip(kept["key"], kept["source_ids"])], ids):
+            card = json.loads((release / CARD_FILE).read_text())
+            hit.add(card.get("definition", {}).get("dataset") or dataset_dir.name)
+    return sorted(hit)
+
+
+def _refresh_command(args: argparse.Namespace) -> int:
+    result = refresh_flow(datasets=args.datasets or None, source=args.source,
+                          crawl=not args.no_crawl, train=args.train, workers=args.workers,
+                          wait=args.wait)
+    print(result["summary"])
+    return 0
+
+
+def _takedown_command(args: argparse.Namespace) -> int:
+    entry = append_takedown(args.id, args.reason)
+    print(f"takedown listed: {entry.id} ({entry.reason}, {entry.date})")
+    affected = affected_datasets(takedown_ids())
+    if not affected or args.no_rebuild:
+        print("no release ships it" if not affected else f"not rebuilt: {', '.join(affected)}")
+        return 0
+    result = refresh_flow(datasets=affected, source=args.source, crawl=False,
+                          workers=args.workers, wait=args.wait)
+    print(result["summary"])
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("refresh", help="incremental crawl, rebuild, a new dated version "
+                              f"only on change (`{LATEST}` points at it), changes.json")
+    p.add_argument("datasets", nargs="*", help="definitions or sources (default: all): "
+                   + ", ".join(SOURCES))
+    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    p.add_argument("--no-crawl", action="store_true", help="rebuild from the raw stores only")
+    p.add_argument("--train", metavar="EXP", help="train this experiment on each new version")
+    p.add_argument("--wait", type=float, default=0.0,
+                   help="seconds to wait for a running refresh (default: refuse at once)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_refresh_command)
+    p = subparsers.add_parser("takedown", help="list an item in data_manifests/takedowns.toml "
+                              "and rebuild the datasets whose latest version ships it")
+    p.add_argument("id", help="a sample key, or <source id name>=<value> (e.g. cover_id=1234)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--no-rebuild", action="store_true")
+    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    p.add_argument("--wait", type=float, default=0.0)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_takedown_command)

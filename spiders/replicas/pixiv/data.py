@@ -1,0 +1,103 @@
+"""The loopback Pixiv's ground truth: artists, their works (multi-page, ugoira, AI, restricted).
+
+Each artist draws in its own palette and stroke pattern; tags follow the content.
+"""
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+SUBJECTS = ("cat", "sword", "flower", "robot")  # a work's subject: drawn and tagged
+
+
+@dataclass(frozen=True)
+class Work:
+    illust_id: int
+    user_id: int
+    pages: int
+    illust_type: int = 0      # 0 illust, 1 manga, 2 ugoira
+    x_restrict: int = 0
+    ai_type: int = 1
+    deleted: bool = False
+    hashed_name: bool = False
+    hidden: bool = False      # e.g. followers-only: URLs null even when logged in
+    subject: str = "cat"
+    blank: str = ""           # "white" / "black": a near-uniform image (datasets drop it)
+    r15: bool = False         # tagged R-15: rated questionable by pixiv-tags
+
+
+@dataclass
+class PixivTruth:
+    artists: dict[int, str] = field(default_factory=dict)        # user id -> name
+    works: dict[int, Work] = field(default_factory=dict)          # illust id -> work
+
+    def kept(self, user_id: int) -> list[Work]:
+        """Works the default filters keep (all ages, not AI, no ugoira, not deleted)."""
+        return [w for w in self.works.values() if w.user_id == user_id and not w.deleted
+                and not w.hidden and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
+
+
+def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) -> PixivTruth:
+    rng = random.Random(seed)
+    truth = PixivTruth()
+    next_id = 90_000_000
+    for a in range(artists):
+        user_id = 1_000 + a * 37
+        truth.artists[user_id] = f"artist{a}"
+        for w in range(works_per_artist):
+            next_id += rng.randrange(1, 5000)
+            special = w % 12  # each artist gets every kind of work
+            truth.works[next_id] = Work(
+                illust_id=next_id, user_id=user_id, pages=3 if special == 1 else 1,
+                illust_type=2 if special == 2 else (1 if special == 1 else 0),
+                x_restrict=1 if special == 3 else 0, ai_type=2 if special == 4 else 1,
+                deleted=special == 5, hashed_name=special == 6, hidden=special == 7,
+                r15=special == 8, blank={9: "white", 10: "black"}.get(special, ""),
+                subject=SUBJECTS[(w + a) % len(SUBJECTS)])
+    return truth
+
+
+def draw(work: Work, page: int, size=(480, 640)) -> bytes:
+    """The artist's palette and stroke pattern, plus the subject's mark: learnable by both."""
+    style = random.Random(work.user_id)
+    hue = tuple(style.randrange(60, 256) for _ in range(3))
+    if work.blank:  # an empty canvas with one small mark: near-uniform
+        image = Image.new("RGB", size, (252, 252, 250) if work.blank == "white" else (3, 3, 5))
+        ImageDraw.Draw(image).line((10, 10, 60, 40), fill=hue, width=3)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=88)
+        return buffer.getvalue()
+    image = Image.new("RGB", size, hue)
+    pen = ImageDraw.Draw(image)
+    step, width = style.randrange(12, 40), style.randrange(1, 6)
+    for x in range(0, size[0] + size[1], step):
+        pen.line((x, 0, x - size[1] * style.choice((1, -1)) // 2, size[1]), fill=(30, 30, 30),
+                 width=width)
+    detail = random.Random(work.illust_id * 10 + page)
+    cx, cy = detail.randrange(120, size[0] - 120), detail.randrange(120, size[1] - 120)
+    index = SUBJECTS.index(work.subject)
+    box = (cx - 80, cy - 80, cx + 80, cy + 80)
+    [pen.ellipse, pen.rectangle, pen.chord, pen.pieslice][index](
+        box, *([0, 180] if index >= 2 else []), fill=(250, 250, 250), outline=(0, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+# a subject's Japanese tag (with its English translation), series and character tags
+SUBJECT_TAGS = {"cat": ("猫", "series-a", "heroine"), "sword": ("剣", "series-a", "hero"),
+                "flower": ("花", "series-b", "heroine"), "robot": ("ロボット", "series-b", "hero")}
+
+
+def tag_pairs(work: Work, artist: str) -> list[tuple[str, str]]:
+    """(tag, English translation or "") of a work: each follows what the image shows."""
+    japanese, series, character = SUBJECT_TAGS[work.subject]
+    pairs = [(japanese, work.subject), (series, ""), (character, ""), (f"{artist}-style", "")]
+    if work.x_restrict:
+        pairs.insert(0, ("R-18" if work.x_restrict == 1 else "R-18G", ""))
+    if work.r15:
+        pairs.insert(0, ("R-15", ""))
+    return pairs
