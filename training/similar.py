@@ -30,6 +30,7 @@ def _file_features(run_dir: Path, image_path: Path) -> np.ndarray:
 
     from training.data import collate
     from training.evaluate import load_trained
+    from training.loop import to_device
 
     experiment, model = load_trained(run_dir, 0)
     try:
@@ -39,7 +40,8 @@ def _file_features(run_dir: Path, image_path: Path) -> np.ndarray:
         raise UsageError(f"{image_path}: not a readable image ({error})") from None
     sample = {"key": image_path.stem, "image": image,
               "meta": {"title": ""}, "labels": {}, "cls": 0, "text": ""}
-    batch = collate([experiment.transform(sample, 0, False)])
+    batch = to_device(collate([experiment.transform(sample, 0, False)]), torch.device("cpu"),
+                      channels_last=False)  # uint8 images -> the normalised floats the model saw
     with torch.no_grad():
         return experiment.predict(model, batch)["features"].float().numpy()
 

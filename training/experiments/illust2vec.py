@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from training.data import seed_for, to_tensor
+from training.data import image_array, seed_for
 from training.embeddings import hashing, tag_metrics
 from training.models_embedding import Illust2VecNet
 
@@ -66,15 +66,15 @@ class Illust2Vec(Experiment):
         image = sample["image"]
         if size and image.size != (size, size):
             image = image.resize((size, size), Image.BILINEAR)
-        tensor = to_tensor(image, "RGB")
+        array = image_array(image, "RGB")  # uint8 HxWxC: the loop normalises on the device
         if train:
-            tensor = augment(tensor, self.cfg["data"]["augment"],
-                             seed_for(self.cfg["run"]["seed"], epoch, sample["key"]))
+            array = augment(array, self.cfg["data"]["augment"],
+                            seed_for(self.cfg["run"]["seed"], epoch, sample["key"]))
         labels = sample.get("labels", {})
         tags = [v for c in self.categories for v in labels.get(c, [0] * len(
             self.release.label_sets[c]))]
         rating = sample.get("cls", -100) if self.release.cls_label_set == "rating" else -100
-        return {"key": sample["key"], "image": tensor,
+        return {"key": sample["key"], "image": np.ascontiguousarray(array),
                 "tags": torch.tensor(tags, dtype=torch.float32), "rating": torch.tensor(rating)}
 
     def build_model(self) -> nn.Module:

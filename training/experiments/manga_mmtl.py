@@ -8,20 +8,15 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from torch import nn
 
-from training.data import seed_for, to_tensor
+from training.data import image_array, seed_for
 from training.embeddings import clustering, retrieval
 from training.models_embedding import VARIANTS, MangaMMTLNet, TextEncoder, resnet_trunk
 from training.text import HFTextEncoder, Tokenizer, build_vocabulary, hf_encode
 
 from .base import Experiment
-
-
-# the corners a rotation uncovers: paper white, in to_tensor's value range
-WHITE = float(to_tensor(Image.new("L", (1, 1), 255), "L").item())
 
 
 class MangaMMTL(Experiment):
@@ -76,18 +71,19 @@ class MangaMMTL(Experiment):
         data = self.cfg["data"]
         size = data["image_size"]
         crop = round(size * data["crop"] / 224)
-        image = to_tensor(sample["image"].resize((size, size), Image.BILINEAR), "RGB")
+        image = sample["image"].convert("RGB").resize((size, size), Image.BILINEAR)
         if train:
             rng = np.random.default_rng(seed_for(self.cfg["run"]["seed"], epoch, sample["key"]))
-            top, left = rng.integers(0, size - crop + 1, size=2)
-            image = image[:, top:top + crop, left:left + crop]
-            image = TF.rotate(image, float(rng.uniform(-data["rotate"], data["rotate"])),
-                              fill=WHITE)
+            angle = float(rng.uniform(-data["rotate"], data["rotate"]))
+            image = image.rotate(angle, Image.BILINEAR, fillcolor=(255, 255, 255))  # paper white
+            top, left = (int(v) for v in rng.integers(0, size - crop + 1, size=2))
         else:
-            image = TF.center_crop(image, [crop, crop])
+            top = left = (size - crop) // 2
+        # uint8 HxWxC: the training loop normalises on the device
+        array = image_array(image, "RGB")[top:top + crop, left:left + crop]
         albums = self.state.get("albums", [])
         title = sample["meta"]["title"]
-        return {"key": sample["key"], "image": image,
+        return {"key": sample["key"], "image": np.ascontiguousarray(array),
                 "tokens": torch.tensor(self.encode_text(sample.get("text", ""))),
                 "character": torch.tensor(sample["cls"]),
                 "album": torch.tensor(albums.index(title) if title in albums else -100),
