@@ -24,12 +24,13 @@ STAGE_MODULES = (
     "flows.serve",     # serve
     "flows.share",     # fetch, cat (publish <url> lives in flows.release)
     "flows.download",  # download, rebuild
+    "flows.similar",   # similar
 )
 
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
 LIGHT_STAGES = {"download": "flows.download", "rebuild": "flows.download",
-                "fetch": "flows.share", "cat": "flows.share"}
+                "fetch": "flows.share", "cat": "flows.share", "similar": "flows.similar"}
 
 
 def build_parser(modules: tuple[str, ...] = STAGE_MODULES) -> argparse.ArgumentParser:

@@ -1,0 +1,58 @@
+"""Manga-MMTL's text side: tokens, the training-split vocabulary, fixed-length ids, encoders."""
+from __future__ import annotations
+
+import torch
+
+from training.models_embedding import VARIANTS, MangaMMTLNet, TextEncoder, resnet_trunk
+from training.text import Tokenizer, build_vocabulary, tokens
+
+
+def test_tokens_are_words_and_character_ngrams():
+    assert tokens("ab c", ngram=2) == ["w:ab", "w:c", "c:a", "c:b", "c:c", "c:ab", "c:bc"]
+    assert tokens("", ngram=2) == []
+    assert tokens("猫だ", ngram=2) == ["w:猫だ", "c:猫", "c:だ", "c:猫だ"]
+
+
+def test_vocabulary_by_count_then_token_and_ids_padded():
+    vocabulary = build_vocabulary(["a b", "a", "b c"], ngram=1, min_count=2)
+    # w:a, w:b, c:a, c:b twice each; c and w:c once: dropped
+    assert vocabulary == ["c:a", "c:b", "w:a", "w:b"]
+    tokenizer = Tokenizer(vocabulary, ngram=1, max_tokens=5)
+    assert tokenizer.size == 6
+    assert tokenizer.encode("a z") == [4, 1, 2, 1, 0]  # w:a, w:z unknown, c:a, c:z unknown, pad
+    assert tokenizer.encode("") == [0] * 5
+
+
+def test_encoders_and_the_five_models():
+    ids = torch.tensor([[2, 3, 0, 0], [0, 0, 0, 0]])
+    for kind in ("ngram", "transformer"):
+        out = TextEncoder(10, 16, kind, max_tokens=4)(ids)
+        assert out.shape == (2, 16) and torch.isfinite(out).all()
+    assert TextEncoder(10, 16, "ngram")(ids)[1].abs().sum() == 0  # an empty frame: zeros
+    image, dim = resnet_trunk(10, 8)
+    assert dim == 64
+    widths = {}
+    for variant, (inputs, tasks) in VARIANTS.items():
+        net = MangaMMTLNet(variant, 7, 3, image=image, image_dim=dim, text=TextEncoder(10, 16),
+                           hidden=32)
+        logits, features = net(torch.rand(2, 3, 48, 48), ids)
+        assert set(logits) == tasks and features.shape == (2, 32 * len(tasks))
+        widths[variant] = sum(p.numel() for p in net.parameters())
+    # M2/M3 carry no image network, M1 no text network
+    assert widths["M2"] < widths["M1"] and widths["M1"] < widths["M4"]
+
+
+def test_illust2vec_network_both_heads_and_the_feature_layer():
+    from training.embeddings.hashing import pack
+    from training.models_embedding import Illust2VecNet
+
+    x = torch.rand(2, 3, 64, 64)
+    for head in ("nin", "fc"):
+        net = Illust2VecNet(12, 3, head=head, width=1 / 16, input_hw=(64, 64)).eval()
+        tags, rating = net(x)
+        assert tags.shape == (2, 12) and rating.shape == (2, 3)
+        features = net.features(x)
+        assert features.shape == (2, 4096) and ((features > 0) & (features < 1)).all()
+        assert pack(features.detach().numpy()).shape == (2, 512)
+    convs = [m for m in Illust2VecNet(5, 3, width=1 / 16).trunk if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 8  # VGG-11 ("model A"): 8 conv layers, the 3 FC layers replaced
