@@ -139,7 +139,7 @@ def _new_characters(issue: Issue) -> str:
         f'<ul class="list-disc sm:columns-2 ps-8 lg:columns-3 gap-8">'
         + "".join(person(m) for m in sorted(members)) + "</ul>" for team, members in issue.teams)
     solos = sorted(issue.characters - grouped)
-    people = (f'<ul class="list-disc sm:columns-2 lg:columns-3 ps-4 gap-8">'
+    people = ('<ul class="list-disc sm:columns-2 lg:columns-3 ps-4 gap-8">'
               + "".join(person(n) for n in solos) + "</ul>") if solos else ""
     return (f'<div class="field-name-label">Characters:</div>{groups}{people}\n      '
             f'{html.escape(issue.characters_raw)}\n    ')
