@@ -19,6 +19,10 @@ from preprocess.takedowns import append_takedown, shipped_takedowns, takedown_id
 SOURCES = {"gcd": ("gcd-covers", "gcd-team"), "pixiv": ("pixiv-artists", "pixiv-tags"),
            "manga109": ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")}
 
+# crawl stats kept in the refresh's result and reports/refresh/last.json
+CRAWL_FIGURES = ("replica/", "gcd/items", "gcd/gone", "gcd/rechecked", "gcd/covers/",
+                 "pixiv/rows", "pixiv/gone", "pixiv/changed")
+
 
 def datasets_by_source(datasets: list[str] | None) -> dict[str, list[str]]:
     """The definitions to refresh, grouped by source (all of them when none are named)."""
@@ -52,7 +56,10 @@ def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
     if source == "gcd":
         from flows import gcd
         if crawl:
-            stats = gcd.gcd_crawl_flow(source=site)
+            sizes = {k: int(v) for k, v in replica.items()
+                     if k in ("series_per_publisher", "issues_per_series")}
+            stats = gcd.gcd_crawl_flow(source=site, state=int(replica.get("state", 0)),
+                                       replica=sizes)
         return gcd.gcd_datasets_flow(names, workers=workers, version=NEXT, overrides=(
             gcd.REPLICA_OVERRIDES if site == "replica" else None)), stats
     if source == "pixiv":
@@ -92,9 +99,10 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
                  replica: dict | None = None) -> dict:
     """One refresh under the work dir's lock; returns new versions, bytes and a summary line.
 
-    `replica` sizes the replicas when `source` is "replica": Pixiv `artists`, `works` and
-    `state` (0 as generated, 1 its next state: new, deleted and retagged works), Manga109
-    `titles` (one more: a new title) and `spreads`."""
+    `replica` sizes the replicas when `source` is "replica": `state` (0 as generated, 1 their
+    next state: Pixiv new, deleted and retagged works; GCD new issues, a replaced cover, a
+    removed issue), Pixiv `artists` and `works`, GCD `series_per_publisher` and
+    `issues_per_series`, Manga109 `titles` (one more: a new title) and `spreads`."""
     logger = get_run_logger()
     chosen = datasets_by_source(datasets)
     with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
@@ -108,8 +116,7 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
                 failed[name] = str(error)
                 logger.error("refresh of %s failed: %s", name, error)
                 continue
-            crawls[name] = {k: v for k, v in stats.items() if k.startswith(("replica/", "gcd/i",
-                                                                          "pixiv/rows"))}
+            crawls[name] = {k: v for k, v in stats.items() if k.startswith(CRAWL_FIGURES)}
             image_bytes += int(stats.get("replica/image_bytes", 0))
             for path in map(Path, paths):
                 if before.get(path.parent.name) == path.name:
