@@ -51,31 +51,34 @@ def _latest_versions() -> dict[str, str | None]:
 
 def _refresh_source(source: str, names: list[str], site: str, crawl: bool,
                     workers: int, replica: dict) -> tuple[list[str], dict]:
-    """Crawl one source (unless told not to) and rebuild its datasets as version `next`."""
+    """Crawl one source (unless told not to) and rebuild its datasets as version `next`.
+
+    The stage flows' bodies (`.fn`) run inside the refresh's one flow run, their tasks as its
+    tasks: no subflow run to create, heartbeat and finish per source (about 0.5 s each)."""
     stats: dict = {}
     if source == "gcd":
         from flows import gcd
         if crawl:
             sizes = {k: int(v) for k, v in replica.items()
                      if k in ("series_per_publisher", "issues_per_series")}
-            stats = gcd.gcd_crawl_flow(source=site, state=int(replica.get("state", 0)),
+            stats = gcd.gcd_crawl_flow.fn(source=site, state=int(replica.get("state", 0)),
                                        replica=sizes)
-        return gcd.gcd_datasets_flow(names, workers=workers, version=NEXT, overrides=(
+        return gcd.gcd_datasets_flow.fn(names, workers=workers, version=NEXT, overrides=(
             gcd.REPLICA_OVERRIDES if site == "replica" else None)), stats
     if source == "pixiv":
         from flows import pixiv
         if crawl:
             sizes = {k: int(v) for k, v in replica.items() if k in ("artists", "works", "state")}
-            stats = pixiv.pixiv_crawl_flow(
+            stats = pixiv.pixiv_crawl_flow.fn(
                 source=site, profile="fast-loopback" if site == "replica" else None, **sizes)
-        return pixiv.pixiv_datasets_flow(names, workers=workers, version=NEXT), stats
+        return pixiv.pixiv_datasets_flow.fn(names, workers=workers, version=NEXT), stats
     from flows import manga109
     root = os.environ.get("MANGA109_ROOT") if site == "live" else None
     if site == "live" and not root:
         raise UsageError("refreshing Manga109 live needs MANGA109_ROOT (an unpacked release)")
     # no crawl: the plan fingerprint hashes the root's files, so a changed root is new data
     sizes = {k: int(v) for k, v in replica.items() if k in ("titles", "spreads")}
-    return manga109.manga109_flow(root=root, workers=workers, datasets=names, version=NEXT,
+    return manga109.manga109_flow.fn(root=root, workers=workers, datasets=names, version=NEXT,
                                   **sizes), stats
 
 

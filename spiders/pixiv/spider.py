@@ -1,4 +1,10 @@
-"""The Pixiv artist spider: profile/all -> illust detail (+ pages) -> one item per illust; parses only."""
+"""The Pixiv artist spider: profile/all -> illust detail (+ pages) -> one item per illust; parses only.
+
+Listed works are first read through the user page's summaries (/profile/illusts, 48 works a
+request: tags, title, type, rating, AI flag, page count, size). A known work whose summary equals
+its stored rows, and a new one the filters drop by rating, AI flag or type, need no detail; the
+others, and known works that left the listing, have their detail read. Tag translations are not
+in the summaries: a translation-only edit shows when the work's detail is next read."""
 from __future__ import annotations
 
 import json
@@ -8,9 +14,14 @@ import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from preprocess.paths import work_dirs
-from spiders.pixiv.api import AJAX, Filters, PixivApiError, illust_rows, unwrap, work_ids
+from spiders.pixiv.api import (AJAX, Filters, PixivApiError, illust_rows, rating_reason,
+                               stored_facts, summaries, summary_facts, summary_url, unwrap,
+                               work_ids)
 from spiders.pixiv.items import PixivIllustItem
 from spiders.pixiv.store import latest_rows
+
+
+SUMMARY_BATCH = 48  # ids per /profile/illusts request, as the user page asks
 
 
 class PixivArtistSpider(scrapy.Spider):
@@ -82,15 +93,46 @@ class PixivArtistSpider(scrapy.Spider):
         # a deleted work drops out of the listing: its detail is asked for all the same
         gone = sorted(i for i, rows in self.known.items()
                       if int(rows[0]["user_id"]) == user_id and i not in ids)
-        for illust_id in ids[: self.cap] + gone:
-            known = illust_id in self.known
-            yield scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
-                                 callback=self.parse_detail,
-                                 cb_kwargs={"illust_id": illust_id, "known": known},
-                                 errback=self.failed,
-                                 # a known work's metadata is compared with the store: never cached
-                                 meta={"handle_httpstatus_list": [400, 403, 404],
-                                       "dont_cache": known})
+        for illust_id in gone:
+            yield self._detail(illust_id, True)
+        # the user page's summaries, 48 works a request, say which details to read
+        listed = ids[: self.cap]
+        for start in range(0, len(listed), SUMMARY_BATCH):
+            batch = listed[start: start + SUMMARY_BATCH]
+            yield scrapy.Request(summary_url(self.api_base, user_id, batch),
+                                 callback=self.parse_summaries, cb_kwargs={"ids": batch},
+                                 errback=self.failed, dont_filter=True,
+                                 meta={"dont_cache": True,
+                                       "handle_httpstatus_list": [400, 403, 404]})
+
+    def _detail(self, illust_id: int, known: bool) -> scrapy.Request:
+        return scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
+                              callback=self.parse_detail,
+                              cb_kwargs={"illust_id": illust_id, "known": known},
+                              errback=self.failed,
+                              # a known work's metadata is compared with the store: never cached
+                              meta={"handle_httpstatus_list": [400, 403, 404],
+                                    "dont_cache": known})
+
+    def parse_summaries(self, response, ids: list[int]):
+        """A known work whose summary equals the store, or a new one the filters drop by its
+        summary, is done; every other work's detail decides (a missing summary included)."""
+        try:
+            found = summaries(json.loads(response.text))
+        except ValueError:  # no summaries (an error answer): every detail is read instead
+            found = {}
+        for illust_id in ids:
+            known, summary = illust_id in self.known, found.get(illust_id)
+            try:
+                done = summary is not None and (
+                    summary_facts(summary) == stored_facts(self.known[illust_id]) if known
+                    else rating_reason(summary, self.filters))
+            except (KeyError, TypeError, ValueError):  # a field missing: ask the detail
+                done = False
+            if done:
+                self.skip("known" if known else done)
+            else:
+                yield self._detail(illust_id, known)
 
     def parse_detail(self, response, illust_id: int, known: bool = False):
         try:
