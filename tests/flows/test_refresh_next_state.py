@@ -70,6 +70,8 @@ def test_refresh_sees_new_deleted_and_retagged_works(prefect_harness, tmp_path, 
     third = refresh(1)
     assert third["new"] == {} and third["image_bytes"] == 0
     assert third["crawls"]["pixiv"]["replica/image_requests"] == 0
+    # robots.txt, the profile and one page of summaries: no detail (and no image) at all
+    assert third["crawls"]["pixiv"]["downloader/request_count"] == 3
     assert len(pd.read_parquet(tmp_path / "data" / "raw" / "pixiv" / "illusts.parquet")) == len(raw)
 
 
