@@ -42,8 +42,11 @@ def test_refresh_killed_during_crawl_recovers(prefect_harness, tmp_path, monkeyp
     raw = tmp_path / "data" / "raw" / "pixiv" / "illusts.parquet"
     journal = raw.with_suffix(".journal.jsonl")
     lines = random.Random(SEED).randint(2, 8)  # the seeded point in the crawl
+    from prefect.settings import PREFECT_API_URL
+    # the test server, not an ephemeral one of its own (tens of seconds to start)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
     child = subprocess.Popen([sys.executable, "-m", "flows.cli", "refresh", "pixiv-artists"],
-                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
     assert kill_when_journal_has(child, journal, lines), "the crawl ended before the kill"
