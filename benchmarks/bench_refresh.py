@@ -7,9 +7,10 @@ import tempfile
 import time
 
 # Realistic sizes, not the demo's toys: Pixiv 9 artists (the seed study's 9-way artist
-# classification) x 200 works (data_manifests/pixiv-crawl.toml's cap per artist), GCD 2 publishers x 10 series x 30 issues (600 issues; a real
-# publisher has thousands), Manga109 at the demo's size. A no-change refresh has fixed costs (a
-# crawl process per site, listings, plans), so the ratio falls as the first crawl grows.
+# classification) x 200 works (data_manifests/pixiv-crawl.toml's cap per artist), GCD 2
+# publishers x 10 series x 30 issues (600 issues; a real publisher has thousands), Manga109 at
+# the demo's size. A no-change refresh has fixed costs (a crawl process per site, listings,
+# plans), so the ratio falls as the first crawl grows.
 REPLICA = {"artists": 9, "works": 200, "series_per_publisher": 10, "issues_per_series": 30}
 
 
