@@ -22,7 +22,7 @@ from spiders.gcd.api import SITE
 from spiders.gcd.crawl import GcdCrawlOptions, check_targets, crawl_plan, run_crawl
 from spiders.health import check_crawl
 from spiders.replicas.common import traffic
-from spiders.replicas.gcd import GcdReplica, generate_truth
+from spiders.replicas.gcd import GcdReplica, replica_truth
 
 DATASETS = ("gcd-covers", "gcd-team")
 # The replica has only 10 series: a split seed that gives every publisher (so every team) series
@@ -65,11 +65,13 @@ def build_dataset(name: str, team: str | None, overrides: dict, workers: int,
                              workers=workers, dask=dask).path)
 
 
-def _replica(options: GcdCrawlOptions):
-    """The replica's ground truth, the covers it challenges, and the options that crawl it all."""
+def _replica(options: GcdCrawlOptions, state: int = 0):
+    """The replica's ground truth, the covers it challenges, and the options that crawl it all.
+
+    `state` 1, 2 ...: the replica a while later (new issues, a replaced cover, a removed issue)."""
     settings = dict(options.replica)
     challenges = settings.pop("challenges", 0)
-    truth = generate_truth(**settings)
+    truth = replica_truth(state, **settings)
     covers = sorted(i.cover_id for i in truth.issues.values())
     # the replica's API lists series, not publishers: API mode crawls its series
     targets = {"publishers": tuple(truth.publishers), "series": ()} if options.mode == "site" \
@@ -79,12 +81,12 @@ def _replica(options: GcdCrawlOptions):
 
 
 @contextlib.contextmanager
-def _site(source: str, options: GcdCrawlOptions):
+def _site(source: str, options: GcdCrawlOptions, state: int = 0):
     """The site base URL, the crawl options and the replica's request log (None when live)."""
     if source == "live":
         yield SITE, check_targets(options), None
         return
-    truth, challenge, chosen = _replica(options)
+    truth, challenge, chosen = _replica(options, state)
     with GcdReplica(truth, challenge=challenge) as site:
         yield site.base, chosen, site.log
 
@@ -93,13 +95,15 @@ def _site(source: str, options: GcdCrawlOptions):
 def gcd_crawl_flow(source: str = "replica", publishers: list[int] | None = None,
                    series: list[int] | None = None, issues: list[int] | None = None,
                    mode: str | None = None, max_issues: int | None = None,
-                   add: bool = False) -> dict:
+                   add: bool = False, state: int = 0, replica: dict | None = None) -> dict:
     """Crawl publishers / series / issues (live) or the whole replica into data/raw/gcd.
 
-    Ids given replace data_manifests/gcd-crawl.toml's targets; `add` crawls both."""
+    Ids given replace data_manifests/gcd-crawl.toml's targets; `add` crawls both. `replica`
+    replaces sizes of the manifest's [replica]; `state` picks the replica's state."""
     options = GcdCrawlOptions.load(publishers=publishers, series=series, issues=issues,
                                    mode=mode, max_issues=max_issues, add=add)
-    with _site(source, options) as (base, chosen, log):
+    options = replace(options, replica={**options.replica, **(replica or {})})
+    with _site(source, options, state) as (base, chosen, log):
         stats = crawl(chosen, base)
     return {**stats, **(traffic(log) if log is not None else {})}
 

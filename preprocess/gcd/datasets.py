@@ -15,6 +15,7 @@ import pandas as pd
 from PIL import Image
 
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.raw_rows import current_rows
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit
 from preprocess.splits import split_by_hash
 
@@ -35,7 +36,9 @@ def read_issues(raw_gcd: Path) -> pd.DataFrame:
     path = Path(raw_gcd) / "issues.parquet"
     if not path.exists():
         raise ValueError(f"{path} does not exist: run `inkset crawl-gcd` first")
-    return pd.read_parquet(path).sort_values("issue_id").reset_index(drop=True)
+    # a removed issue's row says "gone" (the crawl re-checked it): not in the next version
+    issues = current_rows(pd.read_parquet(path), ["issue_id"], "issue_id")
+    return issues.sort_values("issue_id").reset_index(drop=True)
 
 
 def split_of(series_id: Any, fractions: dict[str, float], seed: int) -> str:

@@ -1,6 +1,7 @@
 """Parsed annotations cached as parquet under data/cache/manga109/<version>/, keyed by file hash."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -25,11 +26,18 @@ def load_book(path: Path, version: str, cache_dir: Path | None) -> Book:
         return parse_annotation(path)
     target = cache_file(path, version, cache_dir)
     if target.exists():
-        return _from_frame(pd.read_parquet(target))
+        return _read_cached(target)
     book = parse_annotation(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_parquet(target, _to_frame(book))
     return book
+
+
+@functools.lru_cache(maxsize=128)
+def _read_cached(target: Path) -> Book:
+    # a cache file's name holds its source's hash, so it never changes: the datasets of one
+    # refresh (pages, panels, faces) read each book once
+    return _from_frame(pd.read_parquet(target))
 
 
 def _to_frame(book: Book) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from preprocess.raw_rows import current_rows
 from preprocess.release import Dropped
 
 from .options import PixivOptions
@@ -27,11 +28,7 @@ def read_rows(raw_dir: Path) -> pd.DataFrame:
 
 def current(rows: pd.DataFrame) -> pd.DataFrame:
     """Each page's last row, without the illusts whose last rows say "gone" (deleted)."""
-    rows = rows.drop_duplicates(["illust_id", "page"], keep="last")
-    if "status" in rows.columns:
-        gone = set(rows.loc[rows["status"] == "gone", "illust_id"])
-        rows = rows[~rows["illust_id"].isin(gone)]
-    return rows
+    return current_rows(rows, ["illust_id", "page"], "illust_id")
 
 
 def page_key(row) -> str:

@@ -53,7 +53,11 @@ def repair_latest(dataset_dir: Path) -> str | None:
     """Move `latest` up to the newest complete version (a build killed between its card and the
     pointer leaves a whole release the pointer does not name yet); returns what it names."""
     versions = complete_versions(dataset_dir)
-    if versions and latest_version(dataset_dir) != versions[-1]:
+    pointer = dataset_dir / LATEST
+    named = pointer.read_text().strip() if pointer.is_file() else None
+    # the pointer file itself, not latest_version(): that falls back to the newest complete
+    # version, so a missing pointer (killed before its first write) would never be written
+    if versions and named != versions[-1]:
         write_latest(dataset_dir, versions[-1])
     return latest_version(dataset_dir)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 SITE = "https://www.comics.org"
 IMAGE_HOST = "https://files1.comics.org"
@@ -28,6 +29,19 @@ def api_id(url: str | None, kind: str) -> int | None:
 def cover_id_from_url(url: str | None) -> int | None:
     found = COVER_ID.search(url or "")
     return int(found.group(1)) if found else None
+
+
+def cover_replaced(stored_url: str | None, listed_url: str | None) -> bool:
+    """Whether a listing's cover URL shows another cover or upload than the stored row's.
+
+    Sizes and hosts may differ; the cover id and the cache-buster query (gcd-django appends
+    `?<hash(cover.last_upload)>`) may not. Without a query on both sides nothing can be told."""
+    if not stored_url or not listed_url:
+        return False
+    stored, listed = urlsplit(stored_url), urlsplit(listed_url)
+    if cover_id_from_url(stored_url) != cover_id_from_url(listed_url):
+        return True
+    return bool(stored.query and listed.query) and stored.query != listed.query
 
 
 def cover_url(cover_id: int, width: int = 400) -> str:

@@ -33,7 +33,9 @@ class GcdIssueItem:
     http_status: int = 200
     fetched_at: str = ""
     cover_sha256: str | None = None
-    cover_status: str = "pending"  # stored | uptodate | no_cover | <failure reason>
+    cover_status: str = "pending"  # stored | uptodate | no_cover | gone | <failure reason>
+    status: str | None = None      # "gone": the issue was removed from the site (see reason)
+    reason: str | None = None
     file_urls: list[str] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
 

@@ -272,6 +272,19 @@ def gallery_issue_ids(html_text: str) -> list[int]:
     return _linked_ids(html_text, LISTED_ISSUE)
 
 
+def gallery_covers(html_text: str) -> dict[int, str | None]:
+    """{issue id: the cover image URL in its gallery cell (None: no cover)}, in page order.
+
+    The URL carries gcd-django's cache-buster (`?<hash(cover.last_upload)>`): a replacement
+    upload of a cover shows here as another query, without a request for the issue."""
+    covers: dict[int, str | None] = {}
+    for link in Selector(text=html_text).css("a"):
+        found = LISTED_ISSUE.match((link.attrib.get("href") or "").strip())
+        if found and covers.get(int(found.group(1))) is None:  # a text link may come first
+            covers[int(found.group(1))] = link.css("img[src*='/covers_by_id/']::attr(src)").get()
+    return covers
+
+
 def publisher_series_ids(html_text: str) -> list[int]:
     return _linked_ids(html_text, LISTED_SERIES)
 

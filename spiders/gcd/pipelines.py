@@ -3,7 +3,8 @@
 Rows survive a killed crawl: each row is appended (and flushed) to a per-crawl JSON-lines part file
 as soon as its cover is stored; the parquet is rebuilt from the old table plus every part at the
 start and end of a crawl. So a crawl killed with SIGKILL loses nothing it had finished, and the next
-crawl skips those issues (spiders/gcd/spider.py reads `known_issue_ids`).
+crawl skips those issues (spiders/gcd/spider.py reads `known_issues`). A replaced cover upload is
+stored again under its name (atomic rename); a removed issue's row says `status` "gone".
 """
 from __future__ import annotations
 
@@ -61,11 +62,16 @@ def merge_parts(rows_path: Path) -> int:
     return len(table)
 
 
-def known_issue_ids(rows_path: Path) -> set[int]:
-    """Issues already stored with their cover (or known to have none): never fetched again."""
+def known_issues(rows_path: Path) -> dict[int, dict]:
+    """{issue id: its row} of issues stored with their cover (or known to have none): never
+    fetched again unless a listing shows another cover upload, or they leave their listing."""
     table = load_rows(rows_path)
     done = table[table["cover_status"].isin(["stored", "uptodate", "no_cover"])]
-    return {int(i) for i in done["issue_id"]}
+    return {int(row["issue_id"]): row for row in done.to_dict("records")}
+
+
+def known_issue_ids(rows_path: Path) -> set[int]:
+    return set(known_issues(rows_path))
 
 
 class GcdCoversPipeline(FilesPipeline):
@@ -85,8 +91,14 @@ class GcdCoversPipeline(FilesPipeline):
     def get_media_requests(self, item, info):
         # the issue page is where a browser would come from; dont_cache: bytes live in the store
         return [scrapy.Request(url, headers={"Referer": item.source_url},
-                               meta={"dont_cache": True, "handle_httpstatus_all": True})
+                               meta={"dont_cache": True, "handle_httpstatus_all": True,
+                                     "gcd_replaced": item.cover_status == "replaced"})
                 for url in item.file_urls]
+
+    def media_to_download(self, request, info, *, item=None):
+        if request.meta.get("gcd_replaced"):  # a new upload under the stored file's name
+            return None
+        return super().media_to_download(request, info, item=item)
 
     def file_path(self, request, response=None, info=None, *, item=None):
         return f"covers/{item.cover_id // 1000}/{item.cover_id}.jpg"
@@ -101,6 +113,8 @@ class GcdCoversPipeline(FilesPipeline):
         return await super().media_downloaded(response, request, info, item=item)
 
     def item_completed(self, results, item, info):
+        if item.status == "gone":  # a removed issue's row: its stored cover stays as it is
+            return item
         if not item.file_urls:
             item.cover_status = "no_cover"
             return item

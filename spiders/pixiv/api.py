@@ -64,14 +64,22 @@ def image_ext(url: str) -> str:
     return "jpg" if found.group("ext") == "jpeg" else found.group("ext")
 
 
-def skip_reason(body: dict, filters: Filters) -> str | None:
-    """Why a work is not kept, or None."""
+def rating_reason(body: dict, filters: Filters) -> str | None:
+    """Why the filters drop a work by its rating, AI flag or type (a detail or a summary)."""
     if int(body.get("xRestrict") or 0) > filters.max_x_restrict:
         return f"x_restrict_{int(body['xRestrict'])}"
     if int(body.get("aiType") or 0) == 2 and not filters.keep_ai:
         return "ai_generated"
     if int(body.get("illustType") or 0) == 2 and filters.ugoira == "skip":
         return "ugoira"
+    return None
+
+
+def skip_reason(body: dict, filters: Filters) -> str | None:
+    """Why a work is not kept, or None."""
+    reason = rating_reason(body, filters)
+    if reason:
+        return reason
     if not (body.get("urls") or {}).get(filters.image_size):
         return "no_image_urls"  # all null when the viewer may not see the work
     return None
@@ -110,3 +118,35 @@ def user_info(envelope: dict) -> dict:
     """/ajax/user/<id>: the artist's id and current display name (names change; ids do not)."""
     body = unwrap(envelope)
     return {"user_id": int(body["userId"]), "user_name": body.get("name") or ""}
+
+
+def summary_url(api_base: str, user_id: int, ids: list[int]) -> str:
+    """/ajax/user/<id>/profile/illusts: the user page's work summaries, up to 48 ids a request."""
+    from urllib.parse import urlencode
+    query = urlencode([("ids[]", i) for i in ids] + [("work_category", "illustManga"),
+                                                      ("is_first_page", 0), ("lang", "en")])
+    return f"{api_base}/user/{user_id}/profile/illusts?{query}"
+
+
+def summaries(envelope: dict) -> dict[int, dict]:
+    """{illust id: summary} of a /profile/illusts answer; works it cannot show are left out."""
+    works = (unwrap(envelope) or {}).get("works") or {}
+    return {int(i): w for i, w in works.items()} if isinstance(works, dict) else {}
+
+
+def summary_facts(summary: dict) -> tuple:
+    """What a summary tells of a work: tags, title, type, rating, AI flag, pages, first size."""
+    ai = summary.get("aiType")
+    return (list(summary.get("tags") or []), summary.get("title"),
+            ILLUST_TYPES.get(int(summary["illustType"]), "illust"), int(summary["xRestrict"]),
+            None if ai is None else int(ai), int(summary.get("pageCount") or 1),
+            summary.get("userName"), int(summary["width"]), int(summary["height"]))
+
+
+def stored_facts(rows: list[dict]) -> tuple:
+    """The same facts of a stored work (its pages' last rows, page 0 first)."""
+    first = sorted(rows, key=lambda r: int(r["page"]))[0]
+    ai = first["ai_type"]
+    return (list(first["tags"]), first["title"], first["illust_type"], int(first["x_restrict"]),
+            None if ai is None or ai != ai else int(ai), len(rows), first["user_name"],
+            int(first["width"]), int(first["height"]))

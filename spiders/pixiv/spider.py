@@ -1,16 +1,28 @@
-"""The Pixiv artist spider: profile/all -> illust detail (+ pages) -> one item per illust; parses only."""
+"""The Pixiv artist spider: profile/all -> illust detail (+ pages) -> one item per illust; parses only.
+
+Listed works are first read through the user page's summaries (/profile/illusts, 48 works a
+request: tags, title, type, rating, AI flag, page count, size). A known work whose summary equals
+its stored rows, and a new one the filters drop by rating, AI flag or type, need no detail; the
+others, and known works that left the listing, have their detail read. Tag translations are not
+in the summaries: a translation-only edit shows when the work's detail is next read."""
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import urlparse
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from preprocess.paths import work_dirs
-from spiders.pixiv.api import AJAX, Filters, PixivApiError, illust_rows, unwrap, work_ids
+from spiders.pixiv.api import (AJAX, Filters, PixivApiError, illust_rows, rating_reason,
+                               stored_facts, summaries, summary_facts, summary_url, unwrap,
+                               work_ids)
 from spiders.pixiv.items import PixivIllustItem
-from spiders.pixiv.store import latest_rows
+from spiders.pixiv.store import latest_rows, load_dropped, save_dropped
+
+
+SUMMARY_BATCH = 48  # ids per /profile/illusts request, as the user page asks
 
 
 class PixivArtistSpider(scrapy.Spider):
@@ -61,6 +73,8 @@ class PixivArtistSpider(scrapy.Spider):
     async def start(self):
         # known illusts: images never fetched again, metadata re-read (edits, deletions)
         self.known = latest_rows(self.settings["PIXIV_ROWS"])
+        self.dropped = load_dropped(self.settings["PIXIV_ROWS"], time.time())
+        self.summary_of: dict[int, dict] = {}  # summaries of new works whose detail is asked
         for user_id in self.user_ids:
             # profiles are re-read on every run (new works) and never served from the HTTP cache
             yield scrapy.Request(f"{self.api_base}/user/{user_id}/profile/all",
@@ -82,15 +96,67 @@ class PixivArtistSpider(scrapy.Spider):
         # a deleted work drops out of the listing: its detail is asked for all the same
         gone = sorted(i for i, rows in self.known.items()
                       if int(rows[0]["user_id"]) == user_id and i not in ids)
-        for illust_id in ids[: self.cap] + gone:
-            known = illust_id in self.known
-            yield scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
-                                 callback=self.parse_detail,
-                                 cb_kwargs={"illust_id": illust_id, "known": known},
-                                 errback=self.failed,
-                                 # a known work's metadata is compared with the store: never cached
-                                 meta={"handle_httpstatus_list": [400, 403, 404],
-                                       "dont_cache": known})
+        for illust_id in gone:
+            yield self._detail(illust_id, True)
+        # the user page's summaries, 48 works a request, say which details to read
+        listed = ids[: self.cap]
+        for start in range(0, len(listed), SUMMARY_BATCH):
+            batch = listed[start: start + SUMMARY_BATCH]
+            yield scrapy.Request(summary_url(self.api_base, user_id, batch),
+                                 callback=self.parse_summaries, cb_kwargs={"ids": batch},
+                                 errback=self.failed, dont_filter=True,
+                                 meta={"dont_cache": True,
+                                       "handle_httpstatus_list": [400, 403, 404]})
+
+    def _detail(self, illust_id: int, known: bool) -> scrapy.Request:
+        return scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
+                              callback=self.parse_detail,
+                              cb_kwargs={"illust_id": illust_id, "known": known},
+                              errback=self.failed,
+                              # a known work's metadata is compared with the store: never cached
+                              meta={"handle_httpstatus_list": [400, 403, 404],
+                                    "dont_cache": known})
+
+    def parse_summaries(self, response, ids: list[int]):
+        """A known work whose summary equals the store, or a new one the filters drop by its
+        summary, is done; every other work's detail decides (a missing summary included)."""
+        try:
+            found, answered = summaries(json.loads(response.text)), True
+        except ValueError:  # no summaries (an error answer): every detail is read instead
+            found, answered = {}, False
+        for illust_id in ids:
+            known, summary = illust_id in self.known, found.get(illust_id)
+            try:
+                if summary is None:  # listed, yet the user page cannot show it: its detail
+                    done = answered and not known and "deleted"  # would answer 404
+                elif known:
+                    done = summary_facts(summary) == stored_facts(self.known[illust_id])
+                else:  # dropped by its rating, or before with this very summary
+                    done = rating_reason(summary, self.filters) or self._dropped(illust_id,
+                                                                                 summary)
+            except (KeyError, TypeError, ValueError):  # a field missing: ask the detail
+                done = False
+            if done:
+                self.skip("known" if known else done)
+            else:
+                if summary is not None and not known:
+                    self.summary_of[illust_id] = summary
+                yield self._detail(illust_id, known)
+
+    def _dropped(self, illust_id: int, summary: dict) -> str | None:
+        entry = self.dropped.get(str(illust_id))
+        return entry["reason"] if entry and entry.get("summary") == summary else None
+
+    def _remember_drop(self, illust_id: int, reason: str) -> None:
+        """A new work dropped after reading its detail: while its summary stays the same (and
+        DROPPED_DAYS), the next crawls take the same decision without the detail."""
+        summary = self.summary_of.pop(illust_id, None)
+        if summary is not None:
+            self.dropped[str(illust_id)] = {"reason": reason, "summary": summary,
+                                            "checked": time.time()}
+
+    def closed(self, reason):
+        save_dropped(self.settings["PIXIV_ROWS"], self.dropped)
 
     def parse_detail(self, response, illust_id: int, known: bool = False):
         try:
@@ -100,6 +166,8 @@ class PixivArtistSpider(scrapy.Spider):
             reason = "deleted" if response.status == 404 else getattr(error, "reason", "bad_json")
             if known and reason != "bad_json":
                 yield self.gone(illust_id, reason)
+            elif reason != "bad_json":
+                self._remember_drop(illust_id, reason)
             self.skip(reason)
             return
         if int(body.get("pageCount") or 1) > 1:
@@ -124,6 +192,8 @@ class PixivArtistSpider(scrapy.Spider):
         if isinstance(outcome, str):
             if known:  # e.g. made R-18 or hidden since: no longer ours to ship
                 yield self.gone(illust_id, outcome)
+            else:
+                self._remember_drop(illust_id, outcome)
             self.skip(outcome)
             return
         if known:

@@ -75,3 +75,27 @@ def latest_rows(rows_path: Path) -> dict[int, list[dict]]:
         return {}
     table = current(pd.concat(frames, ignore_index=True))
     return {int(i): group.to_dict("records") for i, group in table.groupby("illust_id")}
+
+
+DROPPED_DAYS = 7  # a remembered drop is trusted this long, then the work's detail is read again
+
+
+def dropped_path(rows_path: Path) -> Path:
+    return Path(rows_path).with_name("dropped.json")
+
+
+def load_dropped(rows_path: Path, now: float) -> dict[str, dict]:
+    """{illust id: {reason, summary, checked}}: works a crawl read and dropped (e.g. no image
+    URLs), with the user page's summary they had then; younger than DROPPED_DAYS."""
+    path = dropped_path(rows_path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: every such detail is read again
+        return {}
+    return {k: v for k, v in entries.items() if now - v.get("checked", 0) < DROPPED_DAYS * 86400}
+
+
+def save_dropped(rows_path: Path, entries: dict[str, dict]) -> None:
+    from preprocess.release.atomic import write_json
+    dropped_path(rows_path).parent.mkdir(parents=True, exist_ok=True)
+    write_json(dropped_path(rows_path), entries)

@@ -47,7 +47,8 @@ class LoopbackServer:
     def __enter__(self) -> "LoopbackServer":
         handler = type("Handler", (_Handler,), {"owner": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # a short poll: shutdown() waits up to one poll interval (0.5 s by default) per server
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         self.base = f"http://127.0.0.1:{self._server.server_port}"
         return self
 

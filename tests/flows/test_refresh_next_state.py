@@ -70,6 +70,8 @@ def test_refresh_sees_new_deleted_and_retagged_works(prefect_harness, tmp_path, 
     third = refresh(1)
     assert third["new"] == {} and third["image_bytes"] == 0
     assert third["crawls"]["pixiv"]["replica/image_requests"] == 0
+    # robots.txt, the profile and one page of summaries: no detail (and no image) at all
+    assert third["crawls"]["pixiv"]["downloader/request_count"] == 3
     assert len(pd.read_parquet(tmp_path / "data" / "raw" / "pixiv" / "illusts.parquet")) == len(raw)
 
 
@@ -100,3 +102,78 @@ def test_refresh_sees_one_more_manga109_title(prefect_harness, tmp_path, monkeyp
         ([], [], v1.name)
     third = refresh(5)
     assert third["new"] == {} and third["unchanged"] == ["manga109-faces"]
+
+
+GCD = {"series_per_publisher": 2, "issues_per_series": 6}  # two publishers: 24 issues
+
+
+def gcd_truth_covers(state: int) -> dict[str, tuple]:
+    """{sample key: (cover upload, labels)} of the covers gcd-covers keeps in replica `state`."""
+    from spiders.gcd.crawl import GcdCrawlOptions
+    from spiders.replicas.gcd import replica_truth
+    settings = {**GcdCrawlOptions.load().replica, **GCD}
+    challenges = settings.pop("challenges")
+    truth = replica_truth(state, **settings)
+    challenged = sorted(i.cover_id for i in truth.issues.values())[:challenges]
+    return {f"gcd-i{i.issue_id}-c{i.cover_id}": (i.cover_upload, {
+        "characters": sorted(i.characters), "teams": sorted(t for t, _ in i.teams),
+        "genre": [i.genre], "publisher": [truth.publishers[i.publisher_id][1]]})
+        for i in truth.issues.values() if i.has_cover_sequence and i.cover_id not in challenged}
+
+
+@pytest.mark.slow
+def test_refresh_sees_new_replaced_and_removed_gcd_issues(prefect_harness, tmp_path, monkeypatch):
+    from flows.refresh import refresh_flow
+    from spiders.replicas.gcd import GcdReplica, replica_truth
+    monkeypatch.setenv("INKSET_HOME", str(tmp_path))
+    monkeypatch.setenv("INKSET_TAKEDOWNS", str(tmp_path / "takedowns.toml"))
+
+    def refresh(state):
+        return refresh_flow(["gcd-covers"], replica={"state": state, **GCD}, workers=1)
+    first = refresh(0)
+    assert list(first["new"]) == ["gcd-covers"] and first["image_bytes"] > 0
+    second = refresh(1)  # the replica's next state
+    before, after = gcd_truth_covers(0), gcd_truth_covers(1)
+    added, removed = sorted(set(after) - set(before)), sorted(set(before) - set(after))
+    replaced = sorted(k for k in set(before) & set(after) if before[k][0] != after[k][0])
+    assert len(added) == 2 and len(removed) == 1 and len(replaced) == 1  # the replica's edits
+    changes = json.loads((Path(second["new"]["gcd-covers"]) / "changes.json").read_text())
+    assert changes["previous_version"] == Path(first["new"]["gcd-covers"]).name
+    assert (changes["added"], changes["removed"], changes["changed"], changes["changed_image"],
+            changes["changed_labels"]) == (added, removed, replaced, replaced, [])
+    expected: dict[str, Counter] = {}
+    for keys, sign in ((added, 1), (removed, -1)):
+        for key in keys:
+            labels = (after if sign > 0 else before)[key][1]
+            for name, values in labels.items():
+                expected.setdefault(name, Counter()).update({v: sign for v in values})
+    assert changes["label_deltas"] == {name: {k: n for k, n in sorted(c.items()) if n}
+                                       for name, c in sorted(expected.items())
+                                       if any(c.values())}
+    # bytes of the new covers and of the replaced upload only: known covers are not fetched
+    site = GcdReplica(replica_truth(1, **{**_replica_settings(), **GCD}))
+    cover_of = {f"gcd-i{i.issue_id}-c{i.cover_id}": i.cover_id for i in site.truth.issues.values()}
+    assert second["image_bytes"] == sum(len(site.cover_bytes(cover_of[k])) for k in
+                                        added + replaced)
+    crawl = second["crawls"]["gcd"]
+    assert (crawl["gcd/rechecked"], crawl["gcd/gone"], crawl["gcd/covers/replaced"]) == (1, 1, 1)
+    raw = pd.read_parquet(tmp_path / "data" / "raw" / "gcd" / "issues.parquet")
+    gone = raw[raw["status"] == "gone"]
+    assert [f"gcd-i{i}-c{c}" for i, c in zip(gone["issue_id"], gone["cover_id"])] == removed
+    assert set(gone["reason"]) == {"deleted"} and not raw["issue_id"].duplicated().any()
+
+    third = refresh(1)
+    assert third["new"] == {} and third["image_bytes"] == 0
+    assert third["crawls"]["gcd"]["replica/image_requests"] == 0
+    assert "gcd/rechecked" not in third["crawls"]["gcd"]  # a gone issue is asked for once
+    # the same rows; only the challenged cover's issue was tried again (and written again)
+    again = pd.read_parquet(tmp_path / "data" / "raw" / "gcd" / "issues.parquet")
+    tried = again["cover_status"] == "cloudflare_challenge"
+    assert tried.sum() == 1 and again[~tried].equals(raw[~tried])
+
+
+def _replica_settings() -> dict:
+    from spiders.gcd.crawl import GcdCrawlOptions
+    settings = dict(GcdCrawlOptions.load().replica)
+    settings.pop("challenges")
+    return settings

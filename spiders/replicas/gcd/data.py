@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageDraw
 
@@ -48,6 +48,7 @@ class Issue:
     inks: str = "Murphy Anderson"
     publication_date: str = "July 1965"
     on_sale_date: str = "1965-05-25"
+    cover_upload: int = 0                      # uploads replacing the first scan (same cover id)
 
 
 @dataclass
@@ -128,6 +129,40 @@ def generate_truth(publishers: int = 2, series_per_publisher: int = 2,
     return truth
 
 
+def next_state(truth: GcdTruth, new_per_series: int = 1) -> GcdTruth:
+    """The replica a while later: new issues (with covers), one cover replaced, one issue removed.
+
+    New issues go at the end of each publisher's first series; the third issue with a cover
+    sequence (in id order) gets a replacement cover upload (same cover id, other bytes), the
+    fifth is deleted (its page and API answer 404, its gallery cell is gone)."""
+    issues = dict(truth.issues)
+    kept = [i for i in sorted(issues.values(), key=lambda i: i.issue_id) if i.has_cover_sequence]
+    replaced, removed = kept[2], kept[4]
+    issues[replaced.issue_id] = replace(replaced, cover_upload=replaced.cover_upload + 1)
+    del issues[removed.issue_id]
+    rng = random.Random(len(truth.issues))
+    issue_id, cover_id = max(issues), max(i.cover_id for i in truth.issues.values())
+    for publisher_id in truth.publishers:
+        series_id = min(s for s, (_, p) in truth.series.items() if p == publisher_id)
+        universe = next(u for u in UNIVERSES if u[0] == publisher_id % 1000)
+        for n in range(new_per_series):
+            issue_id, cover_id = issue_id + rng.randrange(1, 40), cover_id + rng.randrange(1, 90)
+            raw, names, teams = _characters_field(len(issues), universe, rng)
+            number = str(len(truth.series_issues(series_id)) + 1 + n)
+            issues[issue_id] = Issue(issue_id, series_id, publisher_id, number, cover_id, raw,
+                                     frozenset(names), teams, GENRES[len(issues) % len(GENRES)],
+                                     "old" if len(issues) % 2 else "new")
+    return GcdTruth(publishers=dict(truth.publishers), series=dict(truth.series), issues=issues)
+
+
+def replica_truth(state: int = 0, **sizes) -> GcdTruth:
+    """The replica's truth in `state` 0 (as generated) or 1, 2, ... (`next_state` applied)."""
+    truth = generate_truth(**sizes)
+    for _ in range(state):
+        truth = next_state(truth)
+    return truth
+
+
 def _colour(name: str) -> tuple[int, int, int]:
     digest = hashlib.sha256(name.encode()).digest()
     return (40 + digest[0] % 200, 40 + digest[1] % 200, 40 + digest[2] % 200)
@@ -135,7 +170,8 @@ def _colour(name: str) -> tuple[int, int, int]:
 
 def draw_cover(issue: Issue, size: tuple[int, int] = (400, 600)) -> bytes:
     """Publisher background, a striped band per team, a mark per character in its own cell."""
-    rng = random.Random(issue.cover_id)
+    # a replacement upload (next_state) is another scan of the same cover: other clutter
+    rng = random.Random(issue.cover_id + 1_000_003 * issue.cover_upload)
     base = (30, 60, 150) if issue.publisher_id % 1000 == 54 else (150, 40, 40)
     image = Image.new("RGB", (400, 600), tuple(c + rng.randrange(-20, 20) for c in base))
     pen = ImageDraw.Draw(image)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import zlib
 from urllib.parse import parse_qs, urlparse
 
 from spiders.replicas.common import Faults, LoopbackServer, Reply
@@ -20,6 +21,13 @@ ROBOTS = "User-agent: *\nDisallow: /*history/\nDisallow: /searchNew/\nDisallow: 
 CHALLENGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
              b"<noscript>Enable JavaScript and cookies to continue</noscript></body></html>")
 PAGE_SIZE = 50  # the real site's galleries and API lists
+
+
+def upload_stamp(issue: Issue) -> str:
+    """The cover URL's cache-buster: it changes with every upload of the cover."""
+    if not issue.cover_upload:
+        return f"{issue.cover_id % 9973:x}"
+    return f"{zlib.crc32(f'{issue.cover_id}/{issue.cover_upload}'.encode()):x}"
 
 
 class GcdReplica:
@@ -47,14 +55,15 @@ class GcdReplica:
         self._images.__exit__(*exc)
 
     def cover_url(self, issue: Issue, width: int = 400) -> str:
-        # the double slash and the cache-buster are the real host's
+        # the double slash and the cache-buster are the real host's: gcd-django appends
+        # `?<hash(cover.last_upload)>`, so a replacement upload shows as another query
         return (f"{self.image_base}//img/gcd/covers_by_id/{issue.cover_id // 1000}/w{width}/"
-                f"{issue.cover_id}.jpg?{issue.cover_id % 9973:x}")
+                f"{issue.cover_id}.jpg?{upload_stamp(issue)}")
 
     def cover_bytes(self, cover_id: int, width: int = 400) -> bytes:
-        key = (cover_id, width)
+        issue = next(i for i in self.truth.issues.values() if i.cover_id == cover_id)
+        key = (cover_id, issue.cover_upload, width)
         if key not in self._covers:
-            issue = next(i for i in self.truth.issues.values() if i.cover_id == cover_id)
             self._covers[key] = draw_cover(issue, (width, width * 3 // 2))
         return self._covers[key]
 

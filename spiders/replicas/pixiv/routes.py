@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 from spiders.replicas.common import Faults, LoopbackServer, Reply
 from spiders.replicas.pixiv.data import PixivTruth, Work, draw, tag_pairs
@@ -52,10 +52,15 @@ class PixivReplica:
             server.__exit__(*exc)
 
     def _answer_api(self, path: str, headers: dict) -> Reply:
-        path = urlparse(path).path
+        url = urlparse(path)
+        path = url.path
         if path == "/robots.txt":
             return Reply(200, self.robots.encode(), "text/plain")
-        status, body = self.api(path, "PHPSESSID" in (headers.get("Cookie") or ""))
+        logged_in = "PHPSESSID" in (headers.get("Cookie") or "")
+        if path.endswith("/profile/illusts"):
+            status, body = self.summaries(path, parse_qs(url.query).get("ids[]", []), logged_in)
+        else:
+            status, body = self.api(path, logged_in)
         return Reply(status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
 
     def _answer_image(self, path: str, headers: dict) -> Reply:
@@ -93,6 +98,28 @@ class PixivReplica:
         return 200, {"error": False, "message": "", "body": {
             "illusts": illusts or [], "manga": manga or [], "novels": [], "mangaSeries": [],
             "novelSeries": [], "pickup": []}}
+
+    def summaries(self, path: str, ids: list[str], logged_in: bool) -> tuple[int, dict]:
+        """/ajax/user/<id>/profile/illusts?ids[]=...: the user page's work summaries (tags as
+        plain strings, no translations); deleted works and other users' are left out."""
+        user_id = int(path.strip("/").split("/")[2])
+        if user_id not in self.truth.artists:
+            return 404, {"error": True, "message": "User not found", "body": []}
+        works = {}
+        for illust in ids[:48]:
+            work = self.truth.works.get(int(illust)) if illust.isdigit() else None
+            if work is None or work.deleted or work.user_id != user_id:
+                continue
+            detail = self.detail(work, logged_in)
+            works[illust] = {
+                "id": illust, "title": detail["title"], "illustType": work.illust_type,
+                "xRestrict": work.x_restrict, "restrict": 0, "sl": 2,
+                "url": detail["urls"]["small"], "tags": [t["tag"] for t in detail["tags"]["tags"]],
+                "userId": str(work.user_id), "userName": detail["userName"],
+                "width": 480, "height": 640, "pageCount": work.pages,
+                "isMasked": detail["urls"]["small"] is None, "aiType": work.ai_type,
+                "createDate": detail["createDate"], "updateDate": detail["createDate"]}
+        return 200, {"error": False, "message": "", "body": {"works": works, "extraData": {}}}
 
     def urls(self, work: Work, page: int, with_mini: bool = True) -> dict:
         base, date, name = self.image_base, _date_path(work), _name(work)

@@ -270,3 +270,22 @@ def test_gallery_and_publisher_links():
       </td></tr><tr><td><a href="/series/1571/covers/">x</a><a href="/series/1572/">Other</a>
       </td></tr></table>"""
     assert publisher_series_ids(publisher) == [1570, 1572]
+
+
+def test_gallery_covers_and_a_replaced_upload():
+    from spiders.gcd.api import cover_replaced
+    from spiders.gcd.pages import gallery_covers
+    host = "https://files1.comics.org//img/gcd/covers_by_id/224"
+    gallery = f"""<table id="covers"><tr>
+      <td class="cover_grid"><a href="/issue/18200/"><img src="{host}/w100/224124.jpg?6047"
+      class="cover_img"></a><br/><span class="cover_links">Zoom: <a
+      href="/issue/18200/cover/2/?style=default">Medium</a></span></td>
+      <td class="cover_grid"><a href="/issue/18201/"><img src="/static/no_cover.png"></a></td>
+      </tr></table>"""
+    assert gallery_covers(gallery) == {18200: f"{host}/w100/224124.jpg?6047", 18201: None}
+    stored = "http://127.0.0.1:9//img/gcd/covers_by_id/224/w400/224124.jpg?6047"
+    assert not cover_replaced(stored, f"{host}/w100/224124.jpg?6047")  # size, host: same upload
+    assert cover_replaced(stored, f"{host}/w100/224124.jpg?9911")      # another upload
+    assert cover_replaced(stored, f"{host}/w100/224125.jpg?6047")      # another cover
+    assert not cover_replaced(stored.split("?")[0], f"{host}/w100/224124.jpg?9911")  # unknown
+    assert not cover_replaced(stored, None)

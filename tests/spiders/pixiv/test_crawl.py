@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -91,9 +92,21 @@ def test_crawl_then_recrawl(tmp_path):
         assert stats["pixiv/images_downloaded"] == len(expected)
         assert all(r["user_agent"].startswith("inkset/") for r in site.log)
         assert set(rows["user_agent"]) == {site.log[0]["user_agent"]}
-        before = len(image_requests(site))
+        before, logged = len(image_requests(site)), len(site.log)
         second = crawl(site, tmp_path)
     assert len(image_requests(site)) == before  # a second run downloads no image
+    # known works are compared through the user page's summaries: not one detail of them
+    details = {int(r["path"].split("/")[3].split("?")[0]) for r in site.log[logged:]
+               if r["path"].startswith("/ajax/illust/")}
+    assert not details & {i for i, _ in expected}
+    assert any("/profile/illusts?" in r["path"] for r in site.log[logged:])
+    # new works dropped after their detail (hidden: no image URLs) are remembered with their
+    # summary, so the next crawl, from another host port (no HTTP cache hit), asks no detail
+    dropped = json.loads((work_dirs(tmp_path).raw / "pixiv" / "dropped.json").read_text())
+    assert sorted(v["reason"] for v in dropped.values()) == ["no_image_urls"] * 2
+    with PixivReplica(TRUTH) as other:
+        crawl(other, tmp_path)
+    assert not [r for r in other.log if r["path"].startswith("/ajax/illust/")]
     assert second["pixiv/skipped/known"] == len({i for i, _ in expected})
     assert "pixiv/rows" not in second
     assert len(stored_rows(tmp_path)) == len(expected)  # no duplicate rows
