@@ -107,11 +107,21 @@ def draw(work: Work, page: int, size=(480, 640)) -> bytes:
         pen.line((x, 0, x - size[1] * style.choice((1, -1)) // 2, size[1]), fill=(30, 30, 30),
                  width=width)
     detail = random.Random(work.illust_id * 10 + page)
-    cx, cy = detail.randrange(120, size[0] - 120), detail.randrange(120, size[1] - 120)
-    index = SUBJECTS.index(work.subject)
-    box = (cx - 80, cy - 80, cx + 80, cy + 80)
-    [pen.ellipse, pen.rectangle, pen.chord, pen.pieslice][index](
-        box, *([0, 180] if index >= 2 else []), fill=(250, 250, 250), outline=(0, 0, 0))
+    # inside the centred square, so that a square centre crop (pixiv-tags) keeps the whole mark
+    side = min(size)
+    left, top = (size[0] - side) // 2, (size[1] - side) // 2
+    cx = detail.randrange(left + 90, left + side - 90)
+    cy = detail.randrange(top + 90, top + side - 90)
+    box, ink = (cx - 80, cy - 80, cx + 80, cy + 80), dict(fill=(250, 250, 250), outline=(0, 0, 0))
+    # one distinct shape per subject (so its tags, and the character tags, follow the pixels)
+    if work.subject == "cat":
+        pen.ellipse(box, **ink)
+    elif work.subject == "sword":
+        pen.rectangle(box, **ink)
+    elif work.subject == "flower":  # the lower half-disc
+        pen.chord(box, 0, 180, **ink)
+    else:  # robot: a triangle standing on its base
+        pen.polygon([(cx, cy - 80), (cx + 80, cy + 80), (cx - 80, cy + 80)], **ink)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()
