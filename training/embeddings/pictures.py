@@ -8,6 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
@@ -54,12 +56,21 @@ def tsne_map(path: Path, features: np.ndarray, keys: list[str], images: dict[str
     return path.name
 
 
+def _legible(name: str, column: int) -> str:
+    """The tag's name where the plotting font has its glyphs (none for Japanese here), else its
+    column and code points (the report's per-tag AP table names it)."""
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    if all(font.get_char_index(ord(c)) for c in name):
+        return name
+    return f"tag {column}: {ascii(name)[1:-1]}"
+
+
 def pr_curves(path: Path, scores: np.ndarray, targets: np.ndarray, names: list[str],
               columns: list[int]) -> str:
     figure, axes = plt.subplots(figsize=(6, 5))
     for column in columns:
         precision, recall, _ = precision_recall_curve(targets[:, column], scores[:, column])
-        axes.step(recall, precision, where="post", label=names[column])
+        axes.step(recall, precision, where="post", label=_legible(names[column], column))
     axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
     axes.legend(fontsize=8)
     return _save(figure, path)

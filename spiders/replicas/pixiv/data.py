@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from PIL import Image, ImageDraw
 
 SUBJECTS = ("cat", "sword", "flower", "robot")  # a work's subject: drawn and tagged
+SUBJECT_FILL = {"cat": (250, 250, 250), "sword": (40, 60, 210), "flower": (230, 40, 60),
+                "robot": (60, 200, 70)}        # the mark's colour (white, blue, red, green)
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,10 @@ def draw(work: Work, page: int, size=(480, 640)) -> bytes:
     left, top = (size[0] - side) // 2, (size[1] - side) // 2
     cx = detail.randrange(left + 90, left + side - 90)
     cy = detail.randrange(top + 90, top + side - 90)
-    box, ink = (cx - 80, cy - 80, cx + 80, cy + 80), dict(fill=(250, 250, 250), outline=(0, 0, 0))
-    # one distinct shape per subject (so its tags, and the character tags, follow the pixels)
+    box = (cx - 80, cy - 80, cx + 80, cy + 80)
+    ink = dict(fill=SUBJECT_FILL[work.subject], outline=(0, 0, 0))
+    # a shape and a colour per subject, so that its tags (and the series and character tags that
+    # follow it) are in the pixels: a short CPU training learns the colour, a longer one the shape
     if work.subject == "cat":
         pen.ellipse(box, **ink)
     elif work.subject == "sword":

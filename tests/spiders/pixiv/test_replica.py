@@ -116,16 +116,21 @@ def test_each_subject_draws_its_own_shape():
     import numpy as np
 
     from spiders.replicas.pixiv import draw
-    from spiders.replicas.pixiv.data import SUBJECTS
+    from spiders.replicas.pixiv.data import SUBJECT_FILL, SUBJECTS
 
     work = next(w for w in generate_truth(artists=1, works_per_artist=12, seed=3).works.values()
                 if not w.blank and w.pages == 1)
-    # the mark's white fill (the artist's colour and strokes around it never reach it)
-    marks = {s: (np.asarray(Image.open(io.BytesIO(draw(replace(work, subject=s), 0))))
-                 > 235).all(2) for s in SUBJECTS}
+
+    def mark(subject):  # the pixels of the mark's fill colour (JPEG noise allowed)
+        image = np.asarray(Image.open(io.BytesIO(draw(replace(work, subject=subject), 0))),
+                           dtype=int)
+        return (np.abs(image - SUBJECT_FILL[subject]) < 30).all(2)
+
+    marks = {s: mark(s) for s in SUBJECTS}
     box_area = 160 * 160
+    assert len(set(SUBJECT_FILL.values())) == len(SUBJECTS)
     for a, b in itertools.combinations(SUBJECTS, 2):
-        differing = (marks[a] ^ marks[b]).sum()
+        differing = (marks[a] ^ marks[b]).sum()  # the shapes differ, whatever their colours
         assert differing > 0.15 * box_area, (a, b, differing)
     # the whole mark lies inside the centred 480x480 square that pixiv-tags crops to
     rows = np.nonzero(marks["sword"].any(1))[0]
