@@ -116,7 +116,7 @@ def write_report(run_dir: Path) -> Path:
     keys = saved["__keys__"].tolist()
     outputs = {name: saved[name] for name in saved.files if name != "__keys__"}
     shown = experiment.pictures(run_dir, model, outputs, keys)
-    curve = pictures.curves(run_dir)
+    curve = pictures.curves(run_dir, result.get("primary_metric", ""))
     if curve:
         shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
