@@ -79,14 +79,21 @@ def pr_curves(path: Path, scores: np.ndarray, targets: np.ndarray, names: list[s
 def umap_scatters(path: Path, panels: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> str:
     """Per title: two scatters of the 2-D UMAP, coloured by true character and by cluster
     (HDBSCAN noise in grey)."""
+    # one colour per id, never a grey (grey means noise): a colour map spread over the ids
+    # would hand some cluster tab20's grey
+    palette = [c for i, c in enumerate(plt.cm.tab20.colors) if i not in (14, 15)]
+
+    def colours(ids):
+        return [palette[int(i) % len(palette)] for i in ids]
+
     figure, axes = plt.subplots(len(panels), 2, figsize=(8, 3.6 * len(panels)), squeeze=False)
     for row, (title, xy, truth, clusters) in enumerate(panels):
         _, truth_ids = np.unique(truth, return_inverse=True)
-        axes[row, 0].scatter(xy[:, 0], xy[:, 1], c=truth_ids, cmap="tab20", s=10)
+        axes[row, 0].scatter(xy[:, 0], xy[:, 1], c=colours(truth_ids), s=10)
         axes[row, 0].set_title(f"{title}: true character", fontsize=9)
         noise = clusters < 0
         axes[row, 1].scatter(xy[noise, 0], xy[noise, 1], c="lightgrey", s=8)
-        axes[row, 1].scatter(xy[~noise, 0], xy[~noise, 1], c=clusters[~noise], cmap="tab20", s=10)
+        axes[row, 1].scatter(xy[~noise, 0], xy[~noise, 1], c=colours(clusters[~noise]), s=10)
         axes[row, 1].set_title(f"{title}: HDBSCAN cluster (grey = noise)", fontsize=9)
     return _save(figure, path)
 
