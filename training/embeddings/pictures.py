@@ -81,7 +81,8 @@ def umap_scatters(path: Path, panels: list[tuple[str, np.ndarray, np.ndarray, np
     (HDBSCAN noise in grey)."""
     # one colour per id, never a grey (grey means noise): a colour map spread over the ids
     # would hand some cluster tab20's grey
-    palette = [c for i, c in enumerate(plt.cm.tab20.colors) if i not in (14, 15)]
+    palette = ([c for i, c in enumerate(plt.cm.tab10.colors) if i != 7]
+               + [c for i, c in enumerate(plt.cm.tab20.colors) if i % 2 and i != 15])
 
     def colours(ids):
         return [palette[int(i) % len(palette)] for i in ids]
