@@ -53,17 +53,16 @@ class MangaMMTL(Experiment):
         self.state["albums"] = sorted(titles)
 
     def _title_parts(self) -> tuple[set[str], set[str]]:
-        """(training keys, validation keys): `data.val_titles` of the training titles (at least
-        one when above 0), chosen by the sha256 of their names so that no seed moves them."""
+        """(training keys, validation keys): `data.val_titles` of the training titles (when above
+        0: at least one, never all), chosen by the sha256 of their names so no seed moves them."""
         if "_parts" not in self.__dict__:
             frame = self.release.manifest()
             keys = frame[frame["split"].isin(self.train_splits)]["key"].tolist()
             titles = self.titles(keys)
             names = sorted(set(titles), key=lambda t: hashlib.sha256(t.encode()).hexdigest())
             share = self.cfg["data"]["val_titles"]
-            held = set(names[:max(1, round(share * len(names)))] if share > 0 else [])
-            if held and len(held) == len(names):
-                raise ValueError(f"data.val_titles = {share} holds out every training title")
+            count = min(max(1, round(share * len(names))), len(names) - 1) if share > 0 else 0
+            held = set(names[:count])
             self._parts = ({k for k, t in zip(keys, titles) if t not in held},
                            {k for k, t in zip(keys, titles) if t in held})
         return self._parts
