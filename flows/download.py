@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-
-from preprocess.errors import InksetError, UsageError
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -16,21 +13,14 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def _fail(error: InksetError) -> int:
-    print(f"inkset: error: {error}", file=sys.stderr)
-    return error.exit_status
-
-
+# An InksetError raised here reaches flows/cli.py's main, which prints it as one line.
 def _download_command(args: argparse.Namespace) -> int:
     from preprocess.download.render import Recipe
     from preprocess.download.urllist import download
 
-    try:
-        result = download(Path(args.url_list), Path(args.out),
-                          recipe=Recipe(size=args.size, resize_mode=args.resize_mode),
-                          per_shard=args.per_shard, workers=args.workers)
-    except (InksetError, UsageError) as error:
-        return _fail(error)
+    result = download(Path(args.url_list), Path(args.out),
+                      recipe=Recipe(size=args.size, resize_mode=args.resize_mode),
+                      per_shard=args.per_shard, workers=args.workers)
     counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
     print(f"{len(result.shards)} shards in {result.out_dir}: {counts}")
     return 0
@@ -39,11 +29,8 @@ def _download_command(args: argparse.Namespace) -> int:
 def _rebuild_command(args: argparse.Namespace) -> int:
     from preprocess.download.rebuild import rebuild
 
-    try:
-        result = rebuild(args.release, Path(args.out) if args.out else None,
-                         workers=args.workers, endpoint_url=args.endpoint_url)
-    except InksetError as error:
-        return _fail(error)
+    result = rebuild(args.release, Path(args.out) if args.out else None,
+                     workers=args.workers, endpoint_url=args.endpoint_url)
     counts = ", ".join(f"{k}={v}" for k, v in sorted(result.statuses.items()))
     print(f"rebuilt {result.path}: {counts}")
     return 0

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
+from flows.options import add_render_options
 from preprocess.definitions import choose_dataset
 from preprocess.errors import UsageError
 from preprocess.gcd.datasets import plan, read_issues, render
@@ -191,8 +192,5 @@ def register(subparsers) -> None:
     p.add_argument("--source", choices=("replica", "live"), default="replica",
                    help="replica: crawl the loopback GCD first if nothing is crawled yet")
     p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
-                   "cluster (tcp://host:8786)")
+    add_render_options(p)
     p.set_defaults(func=_datasets_command)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from flows.options import add_render_options
 from preprocess.errors import UsageError
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
@@ -83,8 +84,5 @@ def register(subparsers) -> None:
     p.add_argument("--source", choices=("replica", "live"), default="replica",
                    help="replica: the generated release (unless MANGA109_ROOT is set)")
     p.add_argument("--root", help="an unpacked Manga109 release (default: $MANGA109_ROOT)")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
-                   "cluster (tcp://host:8786)")
+    add_render_options(p)
     p.set_defaults(func=_command)

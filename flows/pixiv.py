@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
+from flows.options import add_render_options
 from preprocess.definitions import choose, choose_dataset
 from preprocess.errors import UsageError
 from preprocess.paths import check_writable, work_dirs
@@ -163,8 +164,5 @@ def register(subparsers) -> None:
     p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
     p.add_argument("--quadrants", action="store_true",
                    help="pixiv-artists-quadrants (four crops per image) instead of pixiv-artists")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
-                   "cluster (tcp://host:8786)")
+    add_render_options(p)
     p.set_defaults(func=_datasets_command)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from flows.options import add_render_options
 from preprocess.errors import InksetError
 from preprocess.image_folder import (IMAGE_SUFFIXES, FolderOptions, folder_spec, plan_folder,
                                       render_file)
@@ -104,8 +105,5 @@ def register(subparsers) -> None:
     p.add_argument("root")
     p.add_argument("--dataset", required=True)
     p.add_argument("--version", default="1")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="render on Dask: a LocalCluster of --workers processes, or an existing "
-                   "cluster (tcp://host:8786)")
+    add_render_options(p)
     p.set_defaults(func=_folder_command)

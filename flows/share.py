@@ -10,43 +10,33 @@ from preprocess.paths import work_dirs
 from preprocess.release import remote
 
 
-def _fail(error: InksetError) -> int:
-    print(f"inkset: error: {error}", file=sys.stderr)
-    return error.exit_status
+def _report(verb: str, what: str, done, objects: str) -> None:
+    print(f"{verb} {what}: {len(done.copied)} {objects}, {len(done.skipped)} already there "
+          f"({done.bytes / 1e6:.1f} MB, {done.mb_per_s:.1f} MB/s)")
 
 
+# An InksetError raised here reaches flows/cli.py's main, which prints it as one line.
 def upload_locked(release: Path, lock: dict, url: str, endpoint_url: str | None) -> int:
     """Upload what `inkset publish` just locked: the release, or its metadata-only export."""
     export = work_dirs().published / lock["name"] / lock["version"]
     # publish() locks the export when the card says metadata-only, else the release itself
     source = export if lock["metadata_only"] and (export / "dataset.json").is_file() else release
-    try:
-        done = remote.publish_to(source, url, endpoint_url=endpoint_url)
-    except InksetError as error:
-        return _fail(error)
-    print(f"published {source} to {url}: {len(done.copied)} objects sent, "
-          f"{len(done.skipped)} already there ({done.bytes / 1e6:.1f} MB, "
-          f"{done.mb_per_s:.1f} MB/s)")
+    done = remote.publish_to(source, url, endpoint_url=endpoint_url)
+    _report("published", f"{source} to {url}", done, "objects sent")
     return 0
 
 
 def _fetch_command(args: argparse.Namespace) -> int:
-    try:
-        done = remote.fetch(args.url, Path(args.out), endpoint_url=args.endpoint_url)
-    except InksetError as error:
-        return _fail(error)
-    print(f"fetched {args.url} into {args.out}: {len(done.copied)} files checked and written, "
-          f"{len(done.skipped)} already there ({done.bytes / 1e6:.1f} MB, "
-          f"{done.mb_per_s:.1f} MB/s)")
+    done = remote.fetch(args.url, Path(args.out), endpoint_url=args.endpoint_url)
+    _report("fetched", f"{args.url} into {args.out}", done, "files checked and written")
     return 0
 
 
 def _cat_command(args: argparse.Namespace) -> int:
     try:
         remote.cat(args.url, sys.stdout.buffer, endpoint_url=args.endpoint_url)
-    except (InksetError, FileNotFoundError) as error:
-        return _fail(error if isinstance(error, InksetError) else InksetError(f"{args.url}: "
-                                                                              "no such object"))
+    except FileNotFoundError:
+        raise InksetError(f"{args.url}: no such object") from None
     sys.stdout.buffer.flush()
     return 0
 

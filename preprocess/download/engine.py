@@ -16,14 +16,13 @@ from typing import Any, Callable, Iterator, Sequence
 
 import aiohttp
 
-from .fetch import FetchFailure, Hosts, fetch_and_render, spool_write
-from .render import safe_render as _safe_render
+from .fetch import FetchFailure, Hosts, fetch_and_render, render_and_spool, spooled_outcome
 from .rules import Rules
 
 
 @dataclass(frozen=True)
 class Job:
-    """One source to fetch; `spool_name` names its bytes in the spool (unique per run)."""
+    """One source to fetch; `spool_name` names its kept outcome in the spool (unique per run)."""
 
     spool_name: str
     url: str
@@ -51,8 +50,8 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
         ) -> Iterator[tuple[Job, Any]]:
     """Yield (job, render(payload, bytes) | FetchFailure | error text) in job order.
 
-    With `spool`, fetched bytes are kept there until the caller deletes them, so a run killed
-    and started again renders them without fetching them twice.
+    With `spool`, rendered outcomes are kept there until the caller deletes them, so a run killed
+    and started again neither fetches nor renders them twice.
     """
     if spool:
         spool.mkdir(parents=True, exist_ok=True)
@@ -67,9 +66,11 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
     holder: dict[str, asyncio.Semaphore] = {}
     pool = ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"))
 
-    def deliver(position: int, job: Job, got: bytes | FetchFailure) -> None:
+    def deliver(position: int, job: Job, got: Any) -> None:
+        """Fetched bytes go to the pool to render; a kept outcome or a failure is ready."""
         if isinstance(got, bytes):
-            future = pool.submit(_safe_render, render, job.payload, got)
+            cached = spool / job.spool_name if spool else None
+            future = pool.submit(render_and_spool, render, job.payload, got, cached)
         else:
             future = Future()
             future.set_result(got)
@@ -78,17 +79,14 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
             ready.notify_all()
 
     async def one(hosts: Hosts, position: int, job: Job) -> None:
-        cached = spool / job.spool_name if spool else None
-        if cached is not None and cached.is_file():
-            deliver(position, job, cached.read_bytes())
+        kept = spooled_outcome(spool / job.spool_name if spool else None)
+        if kept is not None:
+            deliver(position, job, kept)
             return
         if not await hosts.allowed(job.url):
             deliver(position, job, FetchFailure(None, "robots_disallowed"))
             return
-        got = await hosts.fetch(job.url)
-        if cached is not None and isinstance(got, bytes):
-            spool_write(cached, got)
-        deliver(position, job, got)
+        deliver(position, job, await hosts.fetch(job.url))
 
     async def download_all() -> None:
         holder["window"] = window_slots = asyncio.Semaphore(window)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing.util
+import pickle
 import time
 import urllib.robotparser
 from dataclasses import dataclass
@@ -93,12 +94,24 @@ class Hosts:
             return failure, None if last else retry_wait(self.rules, attempt, None)
 
 
-def spool_write(path: Path, data: bytes) -> None:
-    """Rename into place without fsync: the spool must survive a killed process, not a power cut
-    (rebuild checks every sha256 anyway), and an fsync per image costs more than the decode."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def spooled_outcome(path: Path | None) -> Any | None:
+    """A rendered outcome a killed run already kept (None when there is none)."""
+    if path is None or not path.is_file():
+        return None
+    # our own spool, written by render_and_spool below in this output folder
+    return pickle.loads(path.read_bytes())
+
+
+def render_and_spool(render: Callable, payload: Any, data: bytes, path: Path | None) -> Any:
+    """Render fetched bytes and keep the outcome (a few KB, not the source's bytes), so a run
+    killed and started again neither fetches nor renders it twice. Renamed into place without
+    fsync: the spool must survive a killed process, not a power cut."""
+    outcome = safe_render(render, payload, data)
+    if path is not None:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(pickle.dumps(outcome))
+        tmp.replace(path)
+    return outcome
 
 
 _WORKER: dict[str, Any] = {}  # a pool worker's event loop and HTTP session
@@ -109,13 +122,12 @@ def fetch_and_render(render: Callable, rules: Rules, jobs: list[Job], spool: Pat
     """In a worker: fetch a chunk of jobs concurrently, rendering each as soon as it arrives."""
     async def one(hosts: Hosts, job: Job) -> Any:
         cached = spool / job.spool_name if spool else None
-        if cached is not None and cached.is_file():
-            got: Any = cached.read_bytes()
-        else:
-            got = await hosts.fetch(job.url)
-            if cached is not None and isinstance(got, bytes):
-                spool_write(cached, got)
-        return safe_render(render, job.payload, got) if isinstance(got, bytes) else got
+        kept = spooled_outcome(cached)
+        if kept is not None:
+            return kept
+        got = await hosts.fetch(job.url)
+        return render_and_spool(render, job.payload, got, cached) if isinstance(got, bytes) \
+            else got
 
     async def main() -> list[Any]:
         if "hosts" not in _WORKER:

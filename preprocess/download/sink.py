@@ -40,7 +40,7 @@ class ShardSink:
         self._switch(name).note(row)
 
     def spooled(self, spool_name: str) -> None:
-        """Bytes of the open shard: deleted once the shard is finished (then never refetched)."""
+        """Kept outcomes of the open shard: deleted once the shard is finished."""
         self._spooled.append(spool_name)
 
     def close_open(self) -> None:

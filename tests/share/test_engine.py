@@ -51,7 +51,7 @@ def test_live_sites_get_robots_delay_and_one_event_loop():
             return Reply(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         return image(path, headers)
 
-    rules = Rules(polite_loopback=True, live_delay=0.1, live_concurrency=2)
+    rules = Rules(polite_loopback=True, live_delay=0.3, live_concurrency=2)
     with LoopbackServer(site, role="site") as host:
         names = ["a.jpg", "private/b.jpg", "c.jpg", "d.jpg"]
         jobs = [engine.Job(str(i), f"{host.base}/{n}", (Recipe(size=(30, 45)), ("full",), None))
@@ -63,5 +63,6 @@ def test_live_sites_get_robots_delay_and_one_event_loop():
     fetched = [e for e in log if e["path"] != "/robots.txt"]
     assert [e["path"] for e in fetched if "private" in e["path"]] == []
     starts = sorted(e["time"] for e in fetched)
-    assert all(b - a >= 0.09 for a, b in zip(starts, starts[1:]))  # the per-host delay
+    # the per-host delay, seen at the server (0.1 s of slack for a loaded machine's scheduling)
+    assert all(b - a >= 0.2 for a, b in zip(starts, starts[1:]))
     assert all(e["user_agent"].startswith("inkset/") for e in log)
