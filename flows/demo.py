@@ -34,6 +34,16 @@ DEMO_TRAININGS = {
                  dict(scale=20, size=[64, 96],
                       split_fractions={"train": 0.45, "val": 0.1, "test": 0.45}),
                  ["optim.epochs=4"]),
+    # embeddings (docs/embeddings.md): width 1/8 VGG-11 with BatchNorm; ResNet-10 of width 8
+    "illust2vec": ("pixiv-tags", dict(scale=12, size=[64, 64],
+                                      splits={"train": 0.5, "val": 0.1, "test": 0.4}),
+                   ["data.image_size=64", "model.width=0.125", "model.batch_norm=true",
+                    "data.batch_size=16", "optim.name=adamw", "optim.lr=0.003",
+                    "optim.weight_decay=0.0001", "optim.epochs=6", "eval.tsne_images=300"]),
+    "manga-mmtl": ("manga109-faces", dict(scale=3, size=[64, 64]),
+                   ["data.image_size=64", "model.depth=10", "model.image_width=8",
+                    "optim.epochs=3", 'model.variants=["M5","M1"]', "run.repeats=2",
+                    "eval.cluster_seeds=[0,1]"]),
 }
 DEMO_TRAINING_SETTINGS = ["data.workers=1", "run.early_stop_patience=0"]
 

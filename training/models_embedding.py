@@ -45,9 +45,12 @@ class Illust2VecNet(nn.Module):
         self.trunk, channels = vgg11_convs(width, batch_norm=batch_norm)
         hidden = max(8, int(1024 * width))
         if head == "nin":
+            norm = (lambda: [nn.BatchNorm2d(hidden)]) if batch_norm else list
+            # with batch_norm the head's convs are normalised too: without, their ReLUs can all
+            # die early in a short run and every image gets the same outputs
             self.head = nn.Sequential(
-                nn.Conv2d(channels, hidden, 3, padding=1), nn.ReLU(inplace=True),
-                nn.Conv2d(hidden, hidden, 3, padding=1), nn.ReLU(inplace=True),
+                nn.Conv2d(channels, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
+                nn.Conv2d(hidden, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
                 nn.Conv2d(hidden, outputs, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
             pooled = outputs
         elif head == "fc":

@@ -46,8 +46,9 @@ def pairwise_heatmap(path: Path, table: np.ndarray, names: list[str]) -> str:
     return _save(figure, path)
 
 
-def curves(run_dir: Path) -> str | None:
-    """Loss and validation metric per epoch, one line per repeat."""
+def curves(run_dir: Path, primary: str = "") -> str | None:
+    """Loss and validation metric per epoch, one line per repeat (the experiment's primary
+    metric, e.g. map_general or rank1, besides the classifiers' usual ones)."""
     path = run_dir / "metrics.jsonl"
     if not path.exists():
         return None
@@ -58,7 +59,7 @@ def curves(run_dir: Path) -> str | None:
         loss_axes.plot([r["epoch"] for r in mine], [r["loss"] for r in mine], label=f"r{repeat}")
         with_val = [r for r in mine if "val" in r]
         for name in (with_val[0]["val"] if with_val else {}):
-            if name in ("accuracy", "macro_f1", "f2", "accuracy_thresh", "mean_ap"):
+            if name in ("accuracy", "macro_f1", "f2", "accuracy_thresh", "mean_ap", primary):
                 val_axes.plot([r["epoch"] for r in with_val], [r["val"][name] for r in with_val],
                               label=f"{name} r{repeat}")
     loss_axes.set(title="training loss", xlabel="epoch")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,29 @@ def _per_class_tables(first: dict, per_class: dict) -> str:
     return "".join(parts)
 
 
+def seed_of(seed_figures: dict, metric: str, ours) -> str:
+    """The seed's figures for a metric (named `metric` or `metric (setting)`), in our units: a
+    paper's percentage beside our fraction is divided by 100 (and said so)."""
+    found = []
+    for name, value in seed_figures.items():
+        base, _, setting = name.partition(" (")
+        if base != metric:
+            continue
+        setting = setting.rstrip(")")
+        mean = ours.get("mean") if isinstance(ours, dict) else ours
+        if (isinstance(value, (int, float)) and value > 1 and isinstance(mean, float)
+                and mean <= 1):
+            found.append(f"{value / 100:.4f} ({setting}{'; ' if setting else ''}{value}% printed)")
+        else:
+            found.append(f"{value}{f' ({setting})' if setting else ''}")
+    return "; ".join(found)
+
+
+def _is_test(name: str) -> bool:
+    """A significance figure (a p-value) rather than a metric."""
+    return re.search(r"(^|_)p($|_)", name) is not None
+
+
 CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
                 "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
 
@@ -51,6 +75,35 @@ CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macr
 def chance_of(chance: dict, metric: str):
     """The chance level beside a metric: a named baseline, else one stored under its own name."""
     return chance.get(CHANCE_NAMES.get(metric, metric), "")
+
+
+def _metrics_table(result: dict, chance: dict) -> str:
+    """Metrics beside chance and the seed; one column per model variant when the repeats train
+    different models (summary_by_variant), never a mean over them."""
+    head = ("chance (best constant / majority / random)", "the seed (its paper)")
+    seed = result.get("seed_figures", {})
+    by_variant = result.get("summary_by_variant")
+    if not by_variant:
+        rows = [(name, value, chance_of(chance, name), seed_of(seed, name, value))
+                for name, value in result["summary"].items() if name != "per_class"]
+        return ("<h2>Test metrics (mean ± std over repeats) beside chance and the seed</h2>"
+                + _table(rows, ("metric", "ours", *head)))
+    names = list(dict.fromkeys(n for s in by_variant.values() for n in s if n != "per_class"))
+    first = next(iter(by_variant.values()))
+    rows = [(name, *(s.get(name, "-") for s in by_variant.values()), chance_of(chance, name),
+             seed_of(seed, name, first.get(name))) for name in names]
+    return ("<h2>Test metrics per model variant (mean ± std over its repeats) beside chance and "
+            "the seed</h2>" + _table(rows, ("metric", *by_variant, *head)))
+
+
+def _other_chance(chance: dict, shown: set[str]) -> str:
+    """Chance figures and tests the metric table does not show (p-values, baselines)."""
+    rest = {k: v for k, v in chance.items() if k not in shown and not isinstance(v, (dict, list))}
+    if not rest:
+        return ""
+    rows = sorted(rest.items(), key=lambda item: (not _is_test(item[0]), item[0]))
+    return ("<h3>Significance tests and other chance figures</h3>"
+            + _table(rows, ("figure", "value")))
 
 
 def write_report(run_dir: Path) -> Path:
@@ -63,12 +116,11 @@ def write_report(run_dir: Path) -> Path:
     keys = saved["__keys__"].tolist()
     outputs = {name: saved[name] for name in saved.files if name != "__keys__"}
     shown = experiment.pictures(run_dir, model, outputs, keys)
-    curve = pictures.curves(run_dir)
+    curve = pictures.curves(run_dir, result.get("primary_metric", ""))
     if curve:
         shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    rows = [(name, value, chance_of(chance, name)) for name, value in result["summary"].items()
-            if name != "per_class"]
+    metrics_table = _metrics_table(result, chance)
     release = result["release"]
     body = [
         f"<h1>{html.escape(cfg['experiment'])}: {html.escape(run_dir.name)}</h1>",
@@ -77,9 +129,8 @@ def write_report(run_dir: Path) -> Path:
                 ("sha256 of SHA256SUMS", release["sha256_of_SHA256SUMS"]),
                 ("release path", release["path"]), ("samples per split", release["samples"]),
                 ("code version", result["code_version"])], ("", "")),
-        "<h2>Test metrics (mean ± std over repeats) beside chance</h2>",
-        _table(rows, ("metric", "ours", "chance (best constant / majority / random)")),
-        f"<p>Significance: {html.escape(json.dumps({k: v for k, v in chance.items() if 'p_' in k or k.endswith('_p')}))}</p>",
+        metrics_table,
+        _other_chance(chance, {CHANCE_NAMES.get(n, n) for n in result["summary"]}),
         "<h2>The seed's figures</h2>",
         _table(sorted(result["seed_figures"].items()), ("figure", "seed")),
         _per_class_tables(result["repeats"][0], result["summary"].get("per_class", {})),

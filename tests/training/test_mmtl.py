@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
+from flows.demo import DEMO_TRAININGS
+
 
 pytestmark = pytest.mark.slow
 
-QUICK = ["data.image_size=64", "model.depth=10", "model.image_width=8", "data.workers=0",
-         "optim.epochs=3", 'model.variants=["M5","M1"]', "run.repeats=2",
-         "eval.cluster_seeds=[0,1]"]
+# the demo's settings (flows/demo.py DEMO_TRAININGS), with early stopping on the held-out titles
+DATASET, OPTIONS, DEMO = DEMO_TRAININGS["manga-mmtl"]
+QUICK = [*DEMO, "data.workers=0", "run.early_stop_patience=2"]
 
 
 def train_run(experiment: str, release, run_dir, settings: list[str]) -> dict:
@@ -34,13 +36,47 @@ def train_run(experiment: str, release, run_dir, settings: list[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    from flows.replicas import scaled_release
+def trained(tmp_path_factory, scaled):
+    run_dir = tmp_path_factory.mktemp("mmtl-home") / "runs" / "manga-mmtl" / "test"
+    return run_dir, train_run("manga-mmtl", scaled(DATASET), run_dir, QUICK)
 
-    home = tmp_path_factory.mktemp("mmtl-home")
-    release = scaled_release("manga109-faces", scale=3, home=home, size=[64, 64], workers=1)
-    run_dir = home / "runs" / "manga-mmtl" / "test"
-    return run_dir, train_run("manga-mmtl", release, run_dir, QUICK)
+
+def test_held_out_training_titles_validate_every_epoch(trained):
+    """The release has no val split: whole training titles are held out (data.val_titles),
+    kept out of training, the vocabulary and the album task, and early stopping reads them."""
+    run_dir, result = trained
+    from training.checkpoint import load
+    from training.config import read_run_config
+    from training.runner import build_experiment
+
+    experiment = build_experiment(read_run_config(run_dir))
+    train, held = experiment.train_keys(), experiment.val_keys()
+    held_titles = set(experiment.titles(sorted(held)))
+    assert len(held_titles) == 1 and len(held) >= 30
+    assert not held_titles & set(experiment.titles(sorted(train)))
+    assert len(train) + len(held) == result["release"]["samples"]["train"]
+    state = load(run_dir / "checkpoints" / "repeat-00-last.pt")["experiment_state"]
+    assert not held_titles & set(state["albums"]) and len(state["albums"]) >= 2
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert len(records) == 2 * 3 and all(0 < r["val"]["map"] <= 1 for r in records)
+    best = max(r["val"]["map"] for r in records if r["repeat"] == 0)
+    assert load(run_dir / "checkpoints" / "repeat-00-best.pt")["score"] == best
+    assert all("ari" not in r["val"] for r in records)  # no clustering on validation
+
+
+def test_summaries_per_model_with_chance_in_the_report(trained):
+    run_dir, result = trained
+    assert list(result["summary_by_variant"]) == ["M5", "M1"]
+    for variant, repeat in zip(("M5", "M1"), result["repeats"]):
+        assert result["summary_by_variant"][variant]["rank1"] == {
+            "mean": repeat["rank1"], "std": 0.0, "n": 1}
+    assert result["summary"]["rank1"]["mean"] == result["repeats"][0]["rank1"]  # M5's only
+    page = (run_dir / "report.html").read_text()
+    m5, m1 = (f"{r['rank1']:.4f} ± 0.0000 (n=1)" for r in result["repeats"])
+    # one column per model, chance, the seed's 85.78% as a fraction
+    assert (f"<tr><td>rank1</td><td>{m5}</td><td>{m1}</td>"
+            f"<td>{result['chance'][0]['rank1']:.4f}</td>"
+            "<td>0.8578 (best multimodal; 85.78% printed)</td></tr>") in page
 
 
 def test_retrieval_far_above_chance(trained):

@@ -56,3 +56,42 @@ def test_illust2vec_network_both_heads_and_the_feature_layer():
         assert pack(features.detach().numpy()).shape == (2, 512)
     convs = [m for m in Illust2VecNet(5, 3, width=1 / 16).trunk if isinstance(m, torch.nn.Conv2d)]
     assert len(convs) == 8  # VGG-11 ("model A"): 8 conv layers, the 3 FC layers replaced
+
+
+class _Release:
+    """manifest() of kept samples: `faces` per title, the first `train` titles in the train split."""
+
+    def __init__(self, titles: int, train: int, faces: int = 3) -> None:
+        self.titles, self.train, self.faces = titles, train, faces
+
+    def manifest(self):
+        import json
+
+        import pandas as pd
+
+        rows = [(f"m109-T{t}-face-{f}", "train" if t < self.train else "test",
+                 json.dumps({"title": f"T{t}"})) for t in range(self.titles)
+                for f in range(self.faces)]
+        return pd.DataFrame(rows, columns=["key", "split", "source_ids"])
+
+
+def held_titles(share: float, titles: int, train: int):
+    from training.experiments.manga_mmtl import MangaMMTL
+
+    experiment = MangaMMTL({"data": {"val_titles": share}}, _Release(titles, train))
+    held, kept = experiment.val_keys(), experiment.train_keys()
+    if held is None:
+        assert kept is None  # nothing held out: the whole train split
+        return set()
+    assert not held & kept and len(held | kept) == 3 * train
+    return {key.split("-")[1] for key in held}
+
+
+def test_validation_holds_out_whole_training_titles_at_least_one_never_all():
+    ten = held_titles(0.1, titles=12, train=10)
+    assert len(ten) == 1 and ten < {f"T{t}" for t in range(10)}
+    assert held_titles(0.1, titles=12, train=10) == ten  # by name, not by chance
+    assert ten < held_titles(0.3, titles=12, train=10) and len(held_titles(0.3, 12, 10)) == 3
+    assert held_titles(0.1, titles=3, train=1) == set()   # a single training title stays
+    assert len(held_titles(0.9, titles=3, train=2)) == 1
+    assert held_titles(0.0, titles=12, train=10) == set()

@@ -2,10 +2,13 @@
 Hamming k-nearest neighbours with faiss IndexBinaryFlat, or numpy when faiss is absent."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
+# faiss logs each CPU-extension library it fails to load, at INFO: noise on `inkset similar`
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 try:
     import faiss
 except ImportError:  # optional: the numpy search gives the same distances

@@ -8,6 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
@@ -54,12 +56,21 @@ def tsne_map(path: Path, features: np.ndarray, keys: list[str], images: dict[str
     return path.name
 
 
+def _legible(name: str, column: int) -> str:
+    """The tag's name where the plotting font has its glyphs (none for Japanese here), else its
+    column and code points (the report's per-tag AP table names it)."""
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    if all(font.get_char_index(ord(c)) for c in name):
+        return name
+    return f"tag {column}: {ascii(name)[1:-1]}"
+
+
 def pr_curves(path: Path, scores: np.ndarray, targets: np.ndarray, names: list[str],
               columns: list[int]) -> str:
     figure, axes = plt.subplots(figsize=(6, 5))
     for column in columns:
         precision, recall, _ = precision_recall_curve(targets[:, column], scores[:, column])
-        axes.step(recall, precision, where="post", label=names[column])
+        axes.step(recall, precision, where="post", label=_legible(names[column], column))
     axes.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
     axes.legend(fontsize=8)
     return _save(figure, path)
@@ -68,14 +79,22 @@ def pr_curves(path: Path, scores: np.ndarray, targets: np.ndarray, names: list[s
 def umap_scatters(path: Path, panels: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]) -> str:
     """Per title: two scatters of the 2-D UMAP, coloured by true character and by cluster
     (HDBSCAN noise in grey)."""
+    # one colour per id, never a grey (grey means noise): a colour map spread over the ids
+    # would hand some cluster tab20's grey
+    palette = ([c for i, c in enumerate(plt.cm.tab10.colors) if i != 7]
+               + [c for i, c in enumerate(plt.cm.tab20.colors) if i % 2 and i != 15])
+
+    def colours(ids):
+        return [palette[int(i) % len(palette)] for i in ids]
+
     figure, axes = plt.subplots(len(panels), 2, figsize=(8, 3.6 * len(panels)), squeeze=False)
     for row, (title, xy, truth, clusters) in enumerate(panels):
         _, truth_ids = np.unique(truth, return_inverse=True)
-        axes[row, 0].scatter(xy[:, 0], xy[:, 1], c=truth_ids, cmap="tab20", s=10)
+        axes[row, 0].scatter(xy[:, 0], xy[:, 1], c=colours(truth_ids), s=10)
         axes[row, 0].set_title(f"{title}: true character", fontsize=9)
         noise = clusters < 0
         axes[row, 1].scatter(xy[noise, 0], xy[noise, 1], c="lightgrey", s=8)
-        axes[row, 1].scatter(xy[~noise, 0], xy[~noise, 1], c=clusters[~noise], cmap="tab20", s=10)
+        axes[row, 1].scatter(xy[~noise, 0], xy[~noise, 1], c=colours(clusters[~noise]), s=10)
         axes[row, 1].set_title(f"{title}: HDBSCAN cluster (grey = noise)", fontsize=9)
     return _save(figure, path)
 

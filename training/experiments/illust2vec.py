@@ -117,7 +117,8 @@ class Illust2Vec(Experiment):
             scored = tag_metrics.category_map(scores, targets, names)
             result[f"map_{category}"] = scored["map"]
             result[f"excluded_tags_{category}"] = scored["excluded"]
-            result[f"per_tag_ap_{category}"] = scored["per_tag"]
+            # per_class_*: summarised over repeats and tabled in the report (tag names legible)
+            result[f"per_class_ap_{category}"] = scored["per_tag"]
         return result
 
     def chance(self, outputs: dict[str, np.ndarray], keys: list[str]) -> dict:

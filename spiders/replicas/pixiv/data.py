@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from PIL import Image, ImageDraw
 
 SUBJECTS = ("cat", "sword", "flower", "robot")  # a work's subject: drawn and tagged
+SUBJECT_FILL = {"cat": (250, 250, 250), "sword": (40, 60, 210), "flower": (230, 40, 60),
+                "robot": (60, 200, 70)}        # the mark's colour (white, blue, red, green)
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,23 @@ def draw(work: Work, page: int, size=(480, 640)) -> bytes:
         pen.line((x, 0, x - size[1] * style.choice((1, -1)) // 2, size[1]), fill=(30, 30, 30),
                  width=width)
     detail = random.Random(work.illust_id * 10 + page)
-    cx, cy = detail.randrange(120, size[0] - 120), detail.randrange(120, size[1] - 120)
-    index = SUBJECTS.index(work.subject)
+    # inside the centred square, so that a square centre crop (pixiv-tags) keeps the whole mark
+    side = min(size)
+    left, top = (size[0] - side) // 2, (size[1] - side) // 2
+    cx = detail.randrange(left + 90, left + side - 90)
+    cy = detail.randrange(top + 90, top + side - 90)
     box = (cx - 80, cy - 80, cx + 80, cy + 80)
-    [pen.ellipse, pen.rectangle, pen.chord, pen.pieslice][index](
-        box, *([0, 180] if index >= 2 else []), fill=(250, 250, 250), outline=(0, 0, 0))
+    ink = dict(fill=SUBJECT_FILL[work.subject], outline=(0, 0, 0))
+    # a shape and a colour per subject, so that its tags (and the series and character tags that
+    # follow it) are in the pixels: a short CPU training learns the colour, a longer one the shape
+    if work.subject == "cat":
+        pen.ellipse(box, **ink)
+    elif work.subject == "sword":
+        pen.rectangle(box, **ink)
+    elif work.subject == "flower":  # the lower half-disc
+        pen.chord(box, 0, 180, **ink)
+    else:  # robot: a triangle standing on its base
+        pen.polygon([(cx, cy - 80), (cx + 80, cy + 80), (cx - 80, cy + 80)], **ink)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()

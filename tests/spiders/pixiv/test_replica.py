@@ -105,3 +105,34 @@ def test_artists_and_subjects_are_learnable(tmp_path):
     hits = sum(min(centroids, key=lambda u: np.linalg.norm(features(w) - centroids[u]))
                == w.user_id for w in test)
     assert hits / len(test) >= 0.9  # chance is 0.25
+
+
+def test_each_subject_draws_its_own_shape():
+    """The subject tags (and the character tags that follow them) must be learnable from pixels:
+    the same work drawn as each subject differs pairwise over a good part of the mark's box."""
+    import itertools
+    from dataclasses import replace
+
+    import numpy as np
+
+    from spiders.replicas.pixiv import draw
+    from spiders.replicas.pixiv.data import SUBJECT_FILL, SUBJECTS
+
+    work = next(w for w in generate_truth(artists=1, works_per_artist=12, seed=3).works.values()
+                if not w.blank and w.pages == 1)
+
+    def mark(subject):  # the pixels of the mark's fill colour (JPEG noise allowed)
+        image = np.asarray(Image.open(io.BytesIO(draw(replace(work, subject=subject), 0))),
+                           dtype=int)
+        return (np.abs(image - SUBJECT_FILL[subject]) < 30).all(2)
+
+    marks = {s: mark(s) for s in SUBJECTS}
+    box_area = 160 * 160
+    assert len(set(SUBJECT_FILL.values())) == len(SUBJECTS)
+    for a, b in itertools.combinations(SUBJECTS, 2):
+        differing = (marks[a] ^ marks[b]).sum()  # the shapes differ, whatever their colours
+        assert differing > 0.15 * box_area, (a, b, differing)
+    # the whole mark lies inside the centred 480x480 square that pixiv-tags crops to
+    rows = np.nonzero(marks["sword"].any(1))[0]
+    assert 0.9 * box_area < marks["sword"].sum() < 1.1 * box_area
+    assert rows.min() >= 80 and rows.max() < 560
