@@ -156,6 +156,9 @@ def _serve_command(args: argparse.Namespace) -> int:
     if args.replica_artists:
         parameters["replica"] = {"artists": args.replica_artists, "works": args.replica_works}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # a process started in the background by a script inherits SIGINT ignored, and Python then
+    # raises no KeyboardInterrupt: Ctrl-C (SIGINT) must always stop the server
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     return run_server_and_serve(args.port or free_port(), sources, args.interval, parameters)
 
 
@@ -179,4 +182,5 @@ if __name__ == "__main__":  # the serving process started by run_server_and_serv
     worker.add_argument("--interval", type=float)
     worker.add_argument("--parameters", default="{}")
     options = worker.parse_args()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in _serve_command
     serve_deployments(options.sources.split(","), options.interval, json.loads(options.parameters))
