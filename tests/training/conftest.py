@@ -36,3 +36,26 @@ def scaled(training_home):
         return built[name]
 
     return get
+
+
+def _train_in_process(experiment: str, release: Path, run_dir: Path, settings: list[str]) -> dict:
+    """load config -> fit -> evaluate -> report, in this process (no Prefect server)."""
+    from training.config import load_config, save_config
+    from training.evaluate import evaluate_run
+    from training.report import write_report
+    from training.runner import fit
+
+    cfg = load_config(experiment, overrides=settings)
+    cfg["data"]["release"] = str(release)
+    run_dir.mkdir(parents=True)
+    save_config(cfg, run_dir)
+    fit(cfg, run_dir)
+    result = evaluate_run(run_dir)
+    write_report(run_dir)
+    return result
+
+
+@pytest.fixture(scope="session")
+def train_run():
+    """train_run(experiment, release, run_dir, settings) -> the run's metrics."""
+    return _train_in_process

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import tarfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,25 +20,8 @@ DATASET, OPTIONS, DEMO = DEMO_TRAININGS["illust2vec"]
 QUICK = [*DEMO, "data.workers=0", "run.early_stop_patience=0", "eval.tsne_images=120"]
 
 
-def train_run(experiment: str, release: Path, run_dir: Path, settings: list[str]) -> dict:
-    """load config -> fit -> evaluate -> report, in this process (no Prefect server)."""
-    from training.config import load_config, save_config
-    from training.evaluate import evaluate_run
-    from training.report import write_report
-    from training.runner import fit
-
-    cfg = load_config(experiment, overrides=settings)
-    cfg["data"]["release"] = str(release)
-    run_dir.mkdir(parents=True)
-    save_config(cfg, run_dir)
-    fit(cfg, run_dir)
-    result = evaluate_run(run_dir)
-    write_report(run_dir)
-    return result
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, scaled):
+def trained(tmp_path_factory, scaled, train_run):
     release = scaled(DATASET)
     run_dir = tmp_path_factory.mktemp("illust2vec-home") / "runs" / "illust2vec" / "test"
     return run_dir, train_run("illust2vec", release, run_dir, QUICK), release

@@ -18,25 +18,8 @@ DATASET, OPTIONS, DEMO = DEMO_TRAININGS["manga-mmtl"]
 QUICK = [*DEMO, "data.workers=0", "run.early_stop_patience=2"]
 
 
-def train_run(experiment: str, release, run_dir, settings: list[str]) -> dict:
-    """load config -> fit -> evaluate -> report, in this process (no Prefect server)."""
-    from training.config import load_config, save_config
-    from training.evaluate import evaluate_run
-    from training.report import write_report
-    from training.runner import fit
-
-    cfg = load_config(experiment, overrides=settings)
-    cfg["data"]["release"] = str(release)
-    run_dir.mkdir(parents=True)
-    save_config(cfg, run_dir)
-    fit(cfg, run_dir)
-    result = evaluate_run(run_dir)
-    write_report(run_dir)
-    return result
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, scaled):
+def trained(tmp_path_factory, scaled, train_run):
     run_dir = tmp_path_factory.mktemp("mmtl-home") / "runs" / "manga-mmtl" / "test"
     return run_dir, train_run("manga-mmtl", scaled(DATASET), run_dir, QUICK)
 
