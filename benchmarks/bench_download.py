@@ -26,10 +26,10 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.bench_gcd import img2dataset_bin, img2dataset_rate
+from benchmarks.mirror import Mirror
 from preprocess.download.render import Recipe, render_crops
 from preprocess.images import encode_image, resize_image
 from preprocess.paths import work_dirs
-from spiders.replicas.common import LoopbackServer, Reply
 from spiders.replicas.gcd import GcdReplica, generate_truth
 
 RECIPE = Recipe(size=(200, 300), resize_mode="keep_ratio")
@@ -136,19 +136,15 @@ def main(only: str | None = None) -> None:
     served = {name: [textured(size, seed) for seed in range(DISTINCT)]
               for name, size in sets.items()}
 
-    def handle(path: str, headers: dict) -> Reply:
-        _, name, index = path.split("/")[:3]
-        return Reply(200, served[name][int(index.split(".")[0]) % DISTINCT], "image/jpeg")
-
     truth = generate_truth(publishers=2, series_per_publisher=5, issues_per_series=30)
-    with LoopbackServer(handle, role="images") as host, GcdReplica(truth) as gcd, \
-            tempfile.TemporaryDirectory() as tmp:
+    with GcdReplica(truth) as gcd, tempfile.TemporaryDirectory() as tmp, \
+            Mirror(served, Path(tmp)) as base:
         issues = sorted(truth.issues.values(), key=lambda i: i.issue_id)
         covers = [gcd.cover_bytes(i.cover_id) for i in issues]
         if only in (None, "gcd-300"):
             compare("gcd-300", [gcd.cover_url(i) for i in issues], covers, binary, Path(tmp))
         for name in [s for s in sets if only in (None, s)]:
-            urls = [f"{host.base}/{name}/{i}.jpg" for i in range(1500)]
+            urls = [f"{base}/{name}/{i}.jpg" for i in range(1500)]
             images = [served[name][i % DISTINCT] for i in range(1500)]
             compare(name, urls, images, binary, Path(tmp))
 
