@@ -29,3 +29,31 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=300):
         yield
+
+
+@pytest.fixture
+def dask_calls(monkeypatch) -> list:
+    """The Dask addresses builds rendered on (dask_render.render_all spied), in call order."""
+    from preprocess.release import dask_render
+
+    real, used = dask_render.render_all, []
+    monkeypatch.setattr(dask_render, "render_all",
+                        lambda *a: (used.append(a[-1]), real(*a))[1])
+    return used
+
+
+def _assert_same_release(plain: Path, other: Path, min_shards: int = 1) -> None:
+    import pandas as pd
+
+    tars = sorted(p.name for p in plain.glob("*.tar"))
+    assert len(tars) >= min_shards and tars == sorted(p.name for p in other.glob("*.tar"))
+    for name in tars:
+        assert (plain / name).read_bytes() == (other / name).read_bytes(), name
+    pd.testing.assert_frame_equal(pd.read_parquet(plain / "manifest.parquet"),
+                                  pd.read_parquet(other / "manifest.parquet"))
+
+
+@pytest.fixture
+def assert_same_release():
+    """assert_same_release(a, b, min_shards=1): same shard names, bytes and manifest."""
+    return _assert_same_release
