@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import aiohttp
 
-from .fetch import FetchFailure, Hosts, fetch_and_render, render_and_spool, spooled_outcome
+from .fetch import (FetchFailure, Hosts, fetch_and_render, render_and_spool, spool_path,
+                    spooled_outcome)
 from .rules import Rules
 
 
@@ -69,8 +70,8 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
     def deliver(position: int, job: Job, got: Any) -> None:
         """Fetched bytes go to the pool to render; a kept outcome or a failure is ready."""
         if isinstance(got, bytes):
-            cached = spool / job.spool_name if spool else None
-            future = pool.submit(render_and_spool, render, job.payload, got, cached)
+            future = pool.submit(render_and_spool, render, job.payload, got,
+                                 spool_path(spool, job))
         else:
             future = Future()
             future.set_result(got)
@@ -79,7 +80,7 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
             ready.notify_all()
 
     async def one(hosts: Hosts, position: int, job: Job) -> None:
-        kept = spooled_outcome(spool / job.spool_name if spool else None)
+        kept = spooled_outcome(spool_path(spool, job))
         if kept is not None:
             deliver(position, job, kept)
             return
@@ -107,8 +108,6 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
                 failed.append(error)
                 ready.notify_all()
 
-    if spool:
-        spool.mkdir(parents=True, exist_ok=True)
     thread = threading.Thread(target=thread_main, name="inkset-downloads", daemon=True)
     thread.start()
     try:

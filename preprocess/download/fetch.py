@@ -94,6 +94,10 @@ class Hosts:
             return failure, None if last else retry_wait(self.rules, attempt, None)
 
 
+def spool_path(spool: Path | None, job: Job) -> Path | None:
+    return spool / job.spool_name if spool else None
+
+
 def spooled_outcome(path: Path | None) -> Any | None:
     """A rendered outcome a killed run already kept (None when there is none)."""
     if path is None or not path.is_file():
@@ -121,7 +125,7 @@ def fetch_and_render(render: Callable, rules: Rules, jobs: list[Job], spool: Pat
                       ) -> list[Any]:
     """In a worker: fetch a chunk of jobs concurrently, rendering each as soon as it arrives."""
     async def one(hosts: Hosts, job: Job) -> Any:
-        cached = spool / job.spool_name if spool else None
+        cached = spool_path(spool, job)
         kept = spooled_outcome(cached)
         if kept is not None:
             return kept
