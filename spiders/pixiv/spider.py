@@ -102,20 +102,20 @@ class PixivArtistSpider(scrapy.Spider):
         listed = ids[: self.cap]
         for start in range(0, len(listed), SUMMARY_BATCH):
             batch = listed[start: start + SUMMARY_BATCH]
-            yield scrapy.Request(summary_url(self.api_base, user_id, batch),
-                                 callback=self.parse_summaries, cb_kwargs={"ids": batch},
-                                 errback=self.failed, dont_filter=True,
-                                 meta={"dont_cache": True,
-                                       "handle_httpstatus_list": [400, 403, 404]})
+            yield self._api(summary_url(self.api_base, user_id, batch), self.parse_summaries,
+                            {"ids": batch}, fresh=True, dont_filter=True)
+
+    def _api(self, url: str, callback, cb_kwargs: dict, fresh: bool, **kwargs) -> scrapy.Request:
+        """An AJAX API request whose 400/403/404 answers the callback reads (their JSON says
+        why); `fresh`: never from the HTTP cache."""
+        return scrapy.Request(url, callback=callback, cb_kwargs=cb_kwargs, errback=self.failed,
+                              meta={"dont_cache": fresh,
+                                    "handle_httpstatus_list": [400, 403, 404]}, **kwargs)
 
     def _detail(self, illust_id: int, known: bool) -> scrapy.Request:
-        return scrapy.Request(f"{self.api_base}/illust/{illust_id}?lang=en",
-                              callback=self.parse_detail,
-                              cb_kwargs={"illust_id": illust_id, "known": known},
-                              errback=self.failed,
-                              # a known work's metadata is compared with the store: never cached
-                              meta={"handle_httpstatus_list": [400, 403, 404],
-                                    "dont_cache": known})
+        # a known work's metadata is compared with the store: never cached
+        return self._api(f"{self.api_base}/illust/{illust_id}?lang=en", self.parse_detail,
+                         {"illust_id": illust_id, "known": known}, fresh=known)
 
     def parse_summaries(self, response, ids: list[int]):
         """A known work whose summary equals the store, or a new one the filters drop by its
@@ -171,12 +171,8 @@ class PixivArtistSpider(scrapy.Spider):
             self.skip(reason)
             return
         if int(body.get("pageCount") or 1) > 1:
-            yield scrapy.Request(f"{self.api_base}/illust/{illust_id}/pages",
-                                 callback=self.parse_pages,
-                                 cb_kwargs={"detail": detail, "known": known},
-                                 errback=self.failed,
-                                 meta={"handle_httpstatus_list": [400, 403, 404],
-                                       "dont_cache": known})
+            yield self._api(f"{self.api_base}/illust/{illust_id}/pages", self.parse_pages,
+                            {"detail": detail, "known": known}, fresh=known)
         else:
             yield from self.items(detail, None, known)
 
