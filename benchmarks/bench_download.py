@@ -27,10 +27,10 @@ from PIL import Image
 
 from benchmarks.bench_gcd import img2dataset_bin, img2dataset_rate
 from benchmarks.mirror import Mirror
-from preprocess.download.render import Recipe, render_crops
+from core.paths import work_dirs
 from preprocess.images import encode_image, resize_image
-from preprocess.paths import work_dirs
-from spiders.replicas.gcd import GcdReplica, generate_truth
+from replicas.gcd import GcdReplica, generate_truth
+from share.download.render import Recipe, render_crops
 
 RECIPE = Recipe(size=(200, 300), resize_mode="keep_ratio")
 DISTINCT = 60

@@ -17,14 +17,14 @@ import time
 import venv
 from pathlib import Path
 
+from core.paths import work_dirs
 from preprocess.gcd.datasets import plan, render
 from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.teams import load_names
-from preprocess.paths import work_dirs
 from preprocess.release import build_release
+from replicas.gcd import GcdReplica, generate_truth, issue_html
 from spiders.gcd.crawl import GcdCrawlOptions, run_crawl
 from spiders.gcd.pages import parse_issue_page
-from spiders.replicas.gcd import GcdReplica, generate_truth, issue_html
 
 ISSUES = dict(publishers=2, series_per_publisher=5, issues_per_series=30)  # 300 covers
 LIFTED = {"CONCURRENT_REQUESTS": "32", "CONCURRENT_REQUESTS_PER_DOMAIN": "16",

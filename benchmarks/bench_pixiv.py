@@ -5,12 +5,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from preprocess.paths import work_dirs
+from core.paths import work_dirs
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
+from replicas.pixiv import PixivReplica, generate_truth
 from spiders.pixiv.crawl import CrawlOptions, run_crawl
-from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 
 def crawl(truth, home: Path, profile: str) -> tuple[float, dict]:

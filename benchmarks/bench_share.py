@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
-from preprocess.release import build_release, remote
-from preprocess.shapes import generate_shapes
+from preprocess.release import build_release
+from replicas.shapes import generate_shapes
+from share import remote
 
 DUMMY = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
          "AWS_DEFAULT_REGION": "us-east-1"}

@@ -33,7 +33,7 @@ def loader_ratio(release: Path) -> None:
     from training.config import load_config
     from training.data import WORKER_START, train_loader, train_stream
     from training.experiments import experiment_class
-    from training.release import open_release
+    from training.release_view import open_release
     from training.runner import _transform
 
     info = open_release(release)
@@ -60,7 +60,7 @@ def loader_ratio(release: Path) -> None:
 
 def training_rates(home: Path) -> None:
     from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
-    from flows.replicas import scaled_release
+    from replicas.releases import scaled_release
     from training.config import load_config, save_config
     from training.runner import fit
 
@@ -83,8 +83,8 @@ def training_rates(home: Path) -> None:
 
 
 def main() -> None:
-    from flows.replicas import scaled_release
-    from preprocess.paths import work_dirs
+    from replicas.releases import scaled_release
+    from core.paths import work_dirs
 
     home = work_dirs().cache / "bench" / "training"
     release = scaled_release("pixiv-artists", scale=8, home=home / "loader")

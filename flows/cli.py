@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 
+from core.errors import InksetError
 from flows import environment
-from preprocess.errors import InksetError
 
 # Each module defines `register(subparsers)`, adding its subcommands with `func=` defaults.
 # A module listed here that does not exist yet is skipped (stages land one issue at a time).
@@ -19,10 +19,10 @@ STAGE_MODULES = (
     "flows.gcd",       # crawl-gcd, gcd
     "flows.pixiv",     # crawl-pixiv, pixiv
     "flows.train",     # train, evaluate, report
-    "flows.replicas",  # replicas (scaled replica releases)
+    "flows.replica_releases",  # replicas (scaled replica releases)
     "flows.refresh",   # refresh, takedown
     "flows.serve",     # serve
-    "flows.share",     # fetch, cat (publish <url> lives in flows.release)
+    "flows.sharing",   # fetch, cat (publish <url> lives in flows.release)
     "flows.download",  # download, rebuild
     "flows.similar",   # similar
 )
@@ -30,7 +30,7 @@ STAGE_MODULES = (
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
 LIGHT_STAGES = {"download": "flows.download", "rebuild": "flows.download",
-                "fetch": "flows.share", "cat": "flows.share", "similar": "flows.similar"}
+                "fetch": "flows.sharing", "cat": "flows.sharing", "similar": "flows.similar"}
 
 
 def build_parser(modules: tuple[str, ...] = STAGE_MODULES) -> argparse.ArgumentParser:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from core.definitions import DATASET_KEYS, check_keys, read_definition
+from core.errors import UsageError
+from core.paths import check_writable, work_dirs
 from flows.release import folder_release_flow
-from preprocess.definitions import DATASET_KEYS, check_keys, read_definition
-from preprocess.errors import UsageError
-from preprocess.paths import check_writable, work_dirs
 from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
-from preprocess.shapes import generate_shapes
+from replicas.shapes import generate_shapes
 
 # Each stage module exposes demo_flow() -> list of release dirs; stages land one issue at a time.
 STAGE_DEMOS = ("flows.manga109", "flows.gcd", "flows.pixiv")
@@ -82,7 +82,7 @@ def demo_flow() -> list[str]:
 
 @task
 def build_training_release(name: str, options: dict) -> str:
-    from flows.replicas import scaled_release
+    from replicas.releases import scaled_release
 
     # a work dir of their own: these replicas are bigger than the demo's, under the same names
     return str(scaled_release(name, home=work_dirs().cache / "training-replicas", **options))

@@ -15,8 +15,8 @@ def _size(text: str) -> tuple[int, int]:
 
 # An InksetError raised here reaches flows/cli.py's main, which prints it as one line.
 def _download_command(args: argparse.Namespace) -> int:
-    from preprocess.download.render import Recipe
-    from preprocess.download.urllist import download
+    from share.download.render import Recipe
+    from share.download.urllist import download
 
     result = download(Path(args.url_list), Path(args.out),
                       recipe=Recipe(size=args.size, resize_mode=args.resize_mode),
@@ -27,7 +27,7 @@ def _download_command(args: argparse.Namespace) -> int:
 
 
 def _rebuild_command(args: argparse.Namespace) -> int:
-    from preprocess.download.rebuild import rebuild
+    from share.download.rebuild import rebuild
 
     result = rebuild(args.release, Path(args.out) if args.out else None,
                      workers=args.workers, endpoint_url=args.endpoint_url)

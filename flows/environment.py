@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
-from preprocess.errors import InksetError
-from preprocess.paths import work_dirs
+from core.errors import InksetError
+from core.paths import work_dirs
 
 
 def configure(home: str | None = None) -> None:

@@ -9,20 +9,20 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
+from core.definitions import choose_dataset
+from core.errors import UsageError
+from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
-from preprocess.definitions import choose_dataset
-from preprocess.errors import UsageError
 from preprocess.gcd.datasets import plan, read_issues, render
 from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.team_table import team_table, write_team_table
 from preprocess.gcd.teams import load_names
-from preprocess.paths import check_writable, work_dirs
 from preprocess.release import build_release
+from replicas.common import traffic
+from replicas.gcd import GcdReplica, replica_truth
 from spiders.gcd.api import SITE
 from spiders.gcd.crawl import GcdCrawlOptions, check_targets, crawl_plan, run_crawl
 from spiders.health import check_crawl
-from spiders.replicas.common import traffic
-from spiders.replicas.gcd import GcdReplica, replica_truth
 
 DATASETS = ("gcd-covers", "gcd-team")
 # The replica has only 10 series: a split seed that gives every publisher (so every team) series

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 
 
 @contextlib.contextmanager

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from core.errors import UsageError
+from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
-from preprocess.errors import UsageError
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
 from preprocess.manga109.root import check_annotations, check_root
-from preprocess.manga109.synthetic import generate_release
-from preprocess.paths import check_writable, work_dirs
 from preprocess.release import build_release
+from replicas.manga109 import generate_release
 
 DATASETS = ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")
 # The generator's titles are not in the Yanagisawa lists: its faces split by title hash.

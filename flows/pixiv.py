@@ -8,18 +8,18 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
+from core.definitions import choose, choose_dataset
+from core.errors import UsageError
+from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
-from preprocess.definitions import choose, choose_dataset
-from preprocess.errors import UsageError
-from preprocess.paths import check_writable, work_dirs
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
-from spiders.pixiv.api import AJAX
+from replicas.common import traffic
+from replicas.pixiv import PixivReplica, generate_truth, replica_truth
 from spiders.health import check_crawl
+from spiders.pixiv.api import AJAX
 from spiders.pixiv.crawl import CrawlOptions, crawl_plan, run_crawl, with_users
-from spiders.replicas.common import traffic
-from spiders.replicas.pixiv import PixivReplica, generate_truth, replica_truth
 
 DATASETS = ("pixiv-artists", "pixiv-tags")
 DEMO_ARTISTS, DEMO_WORKS = 4, 24

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
+from core.errors import InksetError, UsageError
+from core.paths import work_dirs
+from core.versions import CARD_FILE, LATEST, NEXT, latest_version
 from flows.lock import refresh_lock
-from preprocess.errors import InksetError, UsageError
-from preprocess.paths import work_dirs
-from preprocess.release.versions import CARD_FILE, LATEST, NEXT, latest_version
 from preprocess.takedowns import append_takedown, shipped_takedowns, takedown_ids
 
 SOURCES = {"gcd": ("gcd-covers", "gcd-team"), "pixiv": ("pixiv-artists", "pixiv-tags"),

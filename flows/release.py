@@ -7,15 +7,15 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from core.errors import InksetError
+from core.paths import check_writable, project_root, work_dirs
+from core.versions import resolve_release
 from flows.options import add_render_options
-from preprocess.errors import InksetError
 from preprocess.image_folder import (IMAGE_SUFFIXES, FolderOptions, folder_spec, plan_folder,
                                       render_file)
-from preprocess.paths import check_writable, project_root, work_dirs
 from preprocess.release import build_release
-from preprocess.release.publish import export_metadata_only, publish
 from preprocess.release.verify import check_release, verify_release
-from preprocess.release.versions import resolve_release
+from share.publish import export_metadata_only, publish
 
 
 @task
@@ -58,7 +58,7 @@ def _publish_command(args: argparse.Namespace) -> int:
     what = "metadata only (no images)" if lock["metadata_only"] else "with its shards"
     print(f"lock written: {path} ({what})")
     if args.url:  # the locked directory (the export, for metadata-only) goes to the store
-        from flows.share import upload_locked
+        from flows.sharing import upload_locked
 
         return upload_locked(Path(args.release), lock, args.url, args.endpoint_url)
     return 0

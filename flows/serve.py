@@ -14,8 +14,8 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
-from preprocess.errors import InksetError, UsageError
-from preprocess.paths import project_root, work_dirs
+from core.errors import InksetError, UsageError
+from core.paths import project_root, work_dirs
 
 SCHEDULES = project_root() / "data_manifests" / "schedules.toml"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from preprocess.paths import work_dirs
+from core.paths import work_dirs
 from training.config import load_config, read_run_config, save_config
-from training.release import resolve_release
+from training.release_view import resolve_release
 
 
 @task

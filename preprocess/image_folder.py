@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from preprocess.definitions import choose
+from core.definitions import choose
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key

@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.errors import InksetError
-from preprocess.paths import project_root
-from preprocess.release import atomic
-from preprocess.release.samples import KEY_PATTERN
+from core import atomic
+from core.errors import InksetError
+from core.keys import KEY_PATTERN
+from core.paths import project_root
 
 FIELDS = ("id", "reason", "date")
 SOURCE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^\s=]+")

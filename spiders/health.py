@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 
 DEFAULT_MAX_ERROR_SHARE = 0.2  # of requests; override with $INKSET_MAX_ERROR_SHARE
 EXCEPTION_PREFIX = "downloader/exception_type_count/"

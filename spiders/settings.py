@@ -39,8 +39,8 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
-# Where things go: under the work dir (INKSET_HOME), as DESIGN §1 and §2 lay out.
-from preprocess.paths import work_dirs  # noqa: E402 - settings are plain module constants
+# Where things go: under the work dir (INKSET_HOME), as docs/contracts.md §1 and §2 lay out.
+from core.paths import work_dirs  # noqa: E402 - settings are plain module constants
 
 _DIRS = work_dirs()
 HTTPCACHE_DIR = str(_DIRS.cache / "http")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
-from preprocess.paths import WorkDirs, project_root
+from core.paths import WorkDirs, project_root
 
 FAST_PROFILE = "fast-loopback"
 

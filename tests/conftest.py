@@ -33,11 +33,11 @@ def prefect_harness(tmp_path_factory):
 
 @pytest.fixture
 def dask_calls(monkeypatch) -> list:
-    """The Dask addresses builds rendered on (dask_render.render_all spied), in call order."""
-    from preprocess.release import dask_render
+    """The Dask addresses builds rendered on (rendering.render_on_dask spied), in call order."""
+    from preprocess.release import rendering
 
-    real, used = dask_render.render_all, []
-    monkeypatch.setattr(dask_render, "render_all",
+    real, used = rendering.render_on_dask, []
+    monkeypatch.setattr(rendering, "render_on_dask",
                         lambda *a: (used.append(a[-1]), real(*a))[1])
     return used
 

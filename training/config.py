@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Sequence
 
-from preprocess.errors import UsageError
+from core.errors import UsageError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SECTIONS = ("data", "model", "optim", "run", "eval")
@@ -73,7 +73,7 @@ def load_config(experiment: str, config_file: str | None = None,
 
 
 def save_config(cfg: dict, run_dir: Path) -> None:
-    from preprocess.release import atomic
+    from core import atomic
 
     atomic.write_text(run_dir / "config.json", json.dumps(cfg, indent=2, sort_keys=True) + "\n")
 

@@ -13,9 +13,9 @@ import webdataset as wds
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, get_worker_info
 
-from preprocess.errors import UsageError
+from core.errors import UsageError
 
-from .release import ReleaseInfo
+from .release_view import ReleaseInfo
 
 # Prefect runs threads (its API client, log shipping): a forked worker inherits their locks and
 # dies at start, so loader workers are spawned (a second or two each, once per loader)

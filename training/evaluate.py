@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from preprocess.release import atomic
+from core import atomic
 
 from . import checkpoint
 from .config import read_run_config
@@ -112,6 +112,6 @@ def _jsonable(value):
 
 
 def _code_version() -> str:
-    from preprocess.release.build import code_version
+    from core.code_version import code_version
 
     return code_version()

@@ -52,7 +52,7 @@ def load_local_weights(model: nn.Module, path: str | None) -> nn.Module:
         return model
     file = Path(path).expanduser()
     if not file.is_file():
-        from preprocess.errors import UsageError
+        from core.errors import UsageError
 
         raise UsageError(f"model.weights {path!r}: no such file (weights are never downloaded; "
                          f"name a local .pth state dict)")

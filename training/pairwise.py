@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocess.release import atomic
+from core import atomic
 
 from .config import read_run_config, save_config
 from .evaluate import evaluate_run
-from .release import open_release
+from .release_view import open_release
 from .runner import build_experiment, fit
 
 log = logging.getLogger(__name__)

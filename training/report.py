@@ -1,4 +1,4 @@
-"""report.html of a run: the release it read, the code, metrics beside chance and the seed, pictures."""
+"""report.html of a run: the release it read, the code, metrics beside chance and the seed, figures."""
 from __future__ import annotations
 
 import html
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from preprocess.release import atomic
+from core import atomic
 
-from . import pictures
+from . import figures
 from .config import read_run_config
 from .evaluate import load_trained, predictions_path
 
@@ -115,8 +115,8 @@ def write_report(run_dir: Path) -> Path:
     saved = np.load(predictions_path(run_dir, 0))
     keys = saved["__keys__"].tolist()
     outputs = {name: saved[name] for name in saved.files if name != "__keys__"}
-    shown = experiment.pictures(run_dir, model, outputs, keys)
-    curve = pictures.curves(run_dir, result.get("primary_metric", ""))
+    shown = experiment.figures(run_dir, model, outputs, keys)
+    curve = figures.curves(run_dir, result.get("primary_metric", ""))
     if curve:
         shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]

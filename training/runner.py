@@ -17,7 +17,7 @@ from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
 from .loop import predict_all, train_one_epoch
-from .release import open_release
+from .release_view import open_release
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def append_metrics(run_dir: Path, record: dict) -> None:
     kept = [line for line in lines
             if (json.loads(line)["repeat"], json.loads(line)["epoch"])
             < (record["repeat"], record["epoch"])]
-    from preprocess.release import atomic
+    from core import atomic
 
     atomic.write_text(path, "".join(f"{line}\n" for line in kept)
                       + json.dumps(record, sort_keys=True) + "\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from preprocess.errors import UsageError
+from core.errors import UsageError
 
 INDEX_FILE = "hash_index.npz"
 

@@ -44,7 +44,7 @@ class Tokenizer:
 
 def local_hf_encoder(directory: str):
     """(tokenizer, model) from a local Hugging Face checkpoint dir; a clear error otherwise."""
-    from preprocess.errors import UsageError
+    from core.errors import UsageError
 
     if not Path(directory).expanduser().is_dir():
         raise UsageError(f"model.text_checkpoint {directory!r}: no such directory (checkpoints "

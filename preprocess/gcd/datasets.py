@@ -1,4 +1,4 @@
-"""Plan and render the GCD cover datasets: gcd-covers and gcd-team-<team> (DESIGN §6).
+"""Plan and render the GCD cover datasets: gcd-covers and gcd-team-<team> (docs/contracts.md §6).
 
 Input is the raw store (raw/gcd/issues.parquet + covers/); output is a ReleaseSpec and the units
 the release writer renders. Splits follow the series: a hash of the series id picks the split.
@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from PIL import Image
 
+from core.raw_rows import current_rows
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
-from preprocess.raw_rows import current_rows
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit
 from preprocess.splits import split_by_hash
 

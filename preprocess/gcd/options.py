@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preprocess.definitions import (DATASET_KEYS, check_keys, choose, option_names,
+from core.definitions import (DATASET_KEYS, check_keys, choose, option_names,
                                     read_definition)
 from preprocess.images import RESIZE_MODES
 

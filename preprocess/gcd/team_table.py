@@ -7,7 +7,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from preprocess.release.atomic import atomic_open, write_parquet, write_text
+from core.atomic import atomic_open, write_parquet, write_text
 
 from .labels import cover_labels
 from .teams import Names

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.definitions import check_keys, manifests_dir, read_definition
+from core.definitions import check_keys, manifests_dir, read_definition
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 
 BOX_KINDS = ("frame", "face", "body", "text")
 ANNOTATION_DIRS = {"current": "annotations", "v2018.05.31": "annotations.v2018.05.31",

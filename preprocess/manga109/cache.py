@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from preprocess.release.atomic import write_parquet
+from core.atomic import write_parquet
 
 from .annotations import Book, Box, Page, parse_annotation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 
 from .annotations import annotation_folder, read_books, versioned_folders
 from .cache import load_book

@@ -5,7 +5,7 @@ import functools
 import hashlib
 from pathlib import Path
 
-from preprocess.paths import project_root
+from core.paths import project_root
 
 from .options import Manga109Options
 

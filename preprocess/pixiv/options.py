@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preprocess.definitions import (DATASET_KEYS, check_keys, choose, manifests_dir,
+from core.definitions import (DATASET_KEYS, check_keys, choose, manifests_dir,
                                     option_names, read_definition)
 
 from .splits import METHODS

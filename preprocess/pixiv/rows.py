@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from preprocess.raw_rows import current_rows
+from core.raw_rows import current_rows
 from preprocess.release import Dropped
 
 from .options import PixivOptions

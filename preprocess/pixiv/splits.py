@@ -4,8 +4,8 @@ Two methods (`split_method` in the definition):
 - "balanced" (default): per artist, illusts ordered by a seeded hash and cut at the fractions, so
   each artist has the same share in each split (+- one illust). Other artists never move an
   illust, but new illusts of the same artist shift the cut points and can move the few near them.
-- "hash": a pure function of the illust id (DESIGN §5): an illust never moves between versions;
-  per-artist shares are balanced on average only.
+- "hash": a pure function of the illust id (docs/contracts.md §5): an illust never moves between
+  versions; per-artist shares are balanced on average only.
 """
 from __future__ import annotations
 

@@ -7,29 +7,27 @@ import errno
 import json
 import logging
 import shutil
-import subprocess
-from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Iterable
 
 import pandas as pd
 from tqdm import tqdm
 
-from preprocess.errors import InksetError
+from core import atomic, versions
+from core.code_version import code_version
+from core.errors import InksetError
 from preprocess import takedowns
-from preprocess.paths import project_root
 
-from . import atomic, card, changes, conventions, croissant, shards, versions
+from . import card, changes, conventions, croissant, shards
 from .fingerprint import plan_fingerprint
+from .rendering import Render, render_units
 from .samples import Dropped, Sample, Unit
 from .spec import ReleaseSpec, definition_hash
 from .writer import ReleaseWriter
 
 log = logging.getLogger(__name__)
-Render = Callable[[Any], Iterable[Sample | Dropped]]
 CARD_FILE = "dataset.json"
 BUILD_MARKER = ".build.json"
 
@@ -96,12 +94,7 @@ def _write_all(spec: ReleaseSpec, todo: list[Unit], render: Render, workers: int
     bar = tqdm(total=len(todo), unit="unit", desc=spec.dataset, disable=not progress,
                mininterval=1.0)
     failures = 0
-    if dask:
-        from .dask_render import render_all
-        outcomes = render_all(todo, render, workers, dask)
-    else:
-        outcomes = _render_all(todo, render, workers)
-    for unit, outcome in outcomes:
+    for unit, outcome in render_units(todo, render, workers, dask):
         failures += isinstance(outcome, str)
         for item in _checked_items(unit, outcome):
             writer.add(item)
@@ -156,32 +149,6 @@ def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None
     except OSError as error:
         raise InksetError(f"cannot write release to {release_dir}: "
                           f"{error.strerror or error}") from error
-
-
-def _safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
-    """Run render; an exception becomes its text, so one bad unit never stops the build."""
-    try:
-        return list(render(payload))
-    except Exception as error:  # noqa: BLE001 - failure of one item is data
-        return f"render_error: {type(error).__name__}: {error}"
-
-
-def _render_all(units: list[Unit], render: Render, workers: int) -> Iterator[tuple[Unit, Any]]:
-    """Render units in order; with workers > 1, in a process pool at most 4 units ahead per worker."""
-    if workers <= 1:
-        for unit in units:
-            yield unit, _safe_render(render, unit.payload)
-        return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        window: deque = deque()
-        for unit in units:
-            window.append((unit, pool.submit(_safe_render, render, unit.payload)))
-            if len(window) >= 4 * workers:
-                done, future = window.popleft()
-                yield done, future.result()
-        while window:
-            done, future = window.popleft()
-            yield done, future.result()
 
 
 def _checked_items(unit: Unit, outcome: list | str) -> list[Sample | Dropped]:
@@ -252,19 +219,3 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
 def _finished_result(release_dir: Path) -> ReleaseResult:
     info = json.loads((release_dir / CARD_FILE).read_text())
     return ReleaseResult(path=release_dir, counts=info["counts"], already_complete=True)
-
-
-def code_version() -> str:
-    """The package version, plus the git commit when running from a checkout."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        base = version("inkset")
-    except PackageNotFoundError:
-        base = "0+unknown"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root(),
-                                capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        return f"{base}+g{commit}"
-    except (OSError, subprocess.SubprocessError):
-        return base

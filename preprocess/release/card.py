@@ -12,7 +12,8 @@ from typing import Any, Mapping
 import pandas as pd
 from PIL import Image
 
-from . import atomic
+from core import atomic
+
 from .spec import ReleaseSpec
 
 GRID_COLUMNS = 8

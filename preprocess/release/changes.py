@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import atomic
-from .versions import CARD_FILE, complete_versions, version_key
+from core import atomic
+from core.versions import CARD_FILE, complete_versions, version_key
 
 CHANGES_FILE = "changes.json"
 

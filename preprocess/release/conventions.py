@@ -5,7 +5,7 @@ import hashlib
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from . import atomic
+from core import atomic
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

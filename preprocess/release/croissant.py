@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import atomic, conventions
+from core import atomic
+
+from . import conventions
 from .spec import ReleaseSpec
 
 CROISSANT_FILE = "croissant.json"

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import atomic
+from core import atomic
+
 from .samples import Dropped, Unit
 from .spec import ReleaseSpec, definition_hash
 

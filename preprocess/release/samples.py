@@ -1,23 +1,13 @@
 """What a stage hands the release writer: samples, dropped items, and units of render work."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,100}")
+from core.keys import check_key
+
 # changed / gone: a rebuild found the source bytes different / the source removed (404, 410)
 STATUSES = ("success", "failed", "filtered", "duplicate", "takedown", "changed", "gone")
-
-
-def check_key(key: str) -> str:
-    """Return `key` if it is a valid sample key (DESIGN §3), else raise ValueError naming it."""
-    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-        raise ValueError(
-            f"invalid sample key {key!r}: keys are 1-100 characters of [A-Za-z0-9_-] "
-            "(no dots: WebDataset splits keys at the first dot)"
-        )
-    return key
 
 
 @dataclass(frozen=True)
@@ -25,8 +15,9 @@ class Sample:
     """One kept sample: encoded image bytes plus everything its .json and manifest row need.
 
     `labels` maps a label-set name to a label name (single-label), a list of names (multi-label)
-    or None. `dedup` is the identity used to find duplicates (DESIGN §3): usually the sha256 of
-    the source bytes for whole-image samples, sha256 + box for crops, None to never dedup.
+    or None. `dedup` is the identity used to find duplicates (docs/contracts.md §3): usually the
+    sha256 of the source bytes for whole-image samples, sha256 + box for crops, None to never
+    dedup.
     """
 
     key: str

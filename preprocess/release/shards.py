@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import atomic
+from core import atomic
+
 from .tarstream import TarStream
 from .samples import Dropped, Sample
 from .spec import ReleaseSpec
@@ -74,8 +75,8 @@ class OpenShard:
         self._tmp = atomic.temp_name(self.tar_path)
         self._file = open(self._tmp, "wb")
         # TarStream writes tarfile's bytes with fixed header fields (mtime 0, uid/gid 0, empty
-        # names, mode 0444: byte-identical shards, DESIGN §8); webdataset.TarWriter and tarfile
-        # measured 1.6x slower for the same bytes (benchmarks/bench_writer.py)
+        # names, mode 0444: byte-identical shards, docs/contracts.md §8); webdataset.TarWriter and
+        # tarfile measured 1.6x slower for the same bytes (benchmarks/bench_writer.py)
         self._tar = TarStream(self._file)
         self.rows: list[dict[str, Any]] = []
         self.samples = 0

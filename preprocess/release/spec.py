@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from core.keys import KEY_PATTERN
 from preprocess.images import ENCODINGS
-
-from .samples import KEY_PATTERN
 
 
 SHARE_MODES = ("full", "metadata-only")

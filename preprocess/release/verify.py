@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 from preprocess import takedowns
 
 from . import conventions

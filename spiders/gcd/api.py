@@ -1,4 +1,5 @@
-"""Parse GCD API responses (/api/issue|series|publisher/<id>/) into raw-store rows (DESIGN §2).
+"""Parse GCD API responses (/api/issue|series|publisher/<id>/) into raw-store rows
+(docs/contracts.md §2).
 
 Pure functions over decoded JSON: the spider calls them for the live site and the replica alike.
 """

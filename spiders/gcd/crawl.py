@@ -5,12 +5,12 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from preprocess.definitions import (DefinitionError, check_keys, choose, definition_path,
+from core.definitions import (DefinitionError, check_keys, choose, definition_path,
                                     read_definition)
-from preprocess.errors import UsageError
-from preprocess.paths import work_dirs
-from spiders.gcd.spider import MODES
+from core.errors import UsageError
+from core.paths import work_dirs
 from spiders.gcd.api import SITE
+from spiders.gcd.spider import MODES
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 
 TARGETS = ("publishers", "series", "issues")

@@ -1,4 +1,5 @@
-"""The GCD crawl's item: one issue and its cover, a row of raw/gcd/issues.parquet (DESIGN §2).
+"""The GCD crawl's item: one issue and its cover, a row of raw/gcd/issues.parquet
+(docs/contracts.md §2).
 
 Pipelines are chosen per spider through `custom_settings["ITEM_PIPELINES"]`.
 """

@@ -20,7 +20,7 @@ import pandas as pd
 import scrapy
 from scrapy.pipelines.files import FilesPipeline
 
-from preprocess.release.atomic import write_parquet
+from core.atomic import write_parquet
 from spiders.files_store import ATOMIC_STORE_SCHEMES
 from spiders.gcd.items import GcdIssueItem
 

@@ -6,8 +6,8 @@ import os
 from dataclasses import astuple, dataclass, fields, replace
 from pathlib import Path
 
-from preprocess.definitions import check_keys, choose, manifests_dir, read_definition
-from preprocess.paths import WorkDirs, work_dirs
+from core.definitions import check_keys, choose, manifests_dir, read_definition
+from core.paths import WorkDirs, work_dirs
 from spiders.pixiv.api import AJAX
 from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
 

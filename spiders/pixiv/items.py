@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class PixivIllustItem:
-    """Rows of one illust (one per page, DESIGN §2 columns) and the image URLs to fetch."""
+    """Rows of one illust (one per page, docs/contracts.md §2) and the image URLs to fetch."""
 
     rows: list[dict]
     file_urls: list[str] = field(default_factory=list)

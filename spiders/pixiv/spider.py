@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 
-from preprocess.paths import work_dirs
+from core.paths import work_dirs
 from spiders.pixiv.api import (AJAX, Filters, PixivApiError, illust_rows, rating_reason,
                                stored_facts, summaries, summary_facts, summary_url, unwrap,
                                work_ids)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from preprocess.pixiv.rows import current
-from preprocess.release.atomic import write_parquet
+from core.atomic import write_parquet
+from core.raw_rows import current_rows
 
 log = logging.getLogger(__name__)
 ROW_KEYS = ["illust_id", "page"]
@@ -73,7 +73,7 @@ def latest_rows(rows_path: Path) -> dict[int, list[dict]]:
         frames.append(pd.DataFrame(journal))
     if not frames:
         return {}
-    table = current(pd.concat(frames, ignore_index=True))
+    table = current_rows(pd.concat(frames, ignore_index=True), ROW_KEYS, "illust_id")
     return {int(i): group.to_dict("records") for i, group in table.groupby("illust_id")}
 
 
@@ -96,6 +96,6 @@ def load_dropped(rows_path: Path, now: float) -> dict[str, dict]:
 
 
 def save_dropped(rows_path: Path, entries: dict[str, dict]) -> None:
-    from preprocess.release.atomic import write_json
+    from core.atomic import write_json
     dropped_path(rows_path).parent.mkdir(parents=True, exist_ok=True)
     write_json(dropped_path(rows_path), entries)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from preprocess.manga109.synthetic import generate_release
+from replicas.manga109 import generate_release
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOWN = "expected an unpacked Manga109 release"

@@ -5,8 +5,8 @@ import argparse
 
 import pytest
 
+from core.errors import InksetError, UsageError
 from flows import cli
-from preprocess.errors import InksetError, UsageError
 
 
 def fake_parser(error: Exception) -> argparse.ArgumentParser:

@@ -27,7 +27,7 @@ def test_ids_given_replace_the_manifest_targets():
 
 def test_gcd_plan_fetches_nothing(tmp_path, monkeypatch, capsys):
     import flows.gcd
-    from spiders.replicas.gcd import GcdReplica, generate_truth
+    from replicas.gcd import GcdReplica, generate_truth
 
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     with GcdReplica(generate_truth(publishers=1, series_per_publisher=1,
@@ -48,8 +48,8 @@ def test_gcd_plan_fetches_nothing(tmp_path, monkeypatch, capsys):
 
 def test_pixiv_users_given_replace_users_txt_and_add_joins_them(tmp_path, monkeypatch, capsys):
     import flows.pixiv
-    from preprocess.definitions import manifests_dir
-    from spiders.replicas.pixiv import PixivReplica, generate_truth
+    from core.definitions import manifests_dir
+    from replicas.pixiv import PixivReplica, generate_truth
 
     shutil.copytree(manifests_dir(), tmp_path / "defs")
     (tmp_path / "defs" / "pixiv" / "users.txt").write_text("11\n22  # an artist\n")
@@ -71,7 +71,7 @@ def test_pixiv_users_given_replace_users_txt_and_add_joins_them(tmp_path, monkey
 
 def test_add_without_ids_is_a_usage_error():
     import flows.gcd
-    from preprocess.errors import UsageError
+    from core.errors import UsageError
 
     args = parse(flows.gcd.register, ["crawl-gcd", "--add", "--plan"])
     with pytest.raises(UsageError, match="--add joins the ids you give"):

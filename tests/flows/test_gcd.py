@@ -15,7 +15,7 @@ from spiders.gcd.crawl import GcdCrawlOptions, crawl_command
 @pytest.mark.slow
 def test_demo_flow_on_the_replica(prefect_harness, tmp_path, monkeypatch):
     from flows.gcd import REPLICA_SPLITS, demo_flow
-    from spiders.replicas.gcd import generate_truth
+    from replicas.gcd import generate_truth
 
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     replica = dict(GcdCrawlOptions.load().replica)

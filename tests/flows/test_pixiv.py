@@ -14,7 +14,7 @@ from preprocess.release.verify import verify_release
 @pytest.mark.slow
 def test_demo_flow_builds_both_datasets(prefect_harness, tmp_path, monkeypatch):
     from flows.pixiv import DEMO_ARTISTS, DEMO_WORKS, demo_flow
-    from spiders.replicas.pixiv import generate_truth
+    from replicas.pixiv import generate_truth
 
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     paths = [Path(p) for p in demo_flow()]
@@ -33,7 +33,7 @@ def test_demo_flow_builds_both_datasets(prefect_harness, tmp_path, monkeypatch):
 
 def test_live_crawl_needs_the_permission_flag(tmp_path):
     from flows.pixiv import register
-    from preprocess.errors import UsageError
+    from core.errors import UsageError
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="stage"))
@@ -45,7 +45,7 @@ def test_live_crawl_needs_the_permission_flag(tmp_path):
 
 def test_a_live_crawl_without_users_says_where_to_list_them():
     from flows.pixiv import register
-    from preprocess.errors import UsageError
+    from core.errors import UsageError
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="stage"))

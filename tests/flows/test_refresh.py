@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
 from preprocess.release.verify import VerificationError, verify_release
 from spiders.health import check_crawl
 
@@ -16,7 +16,7 @@ ARTISTS = 1  # one artist: a larger `works` keeps the earlier works' ids (a repl
 
 
 def expected_keys(works: int) -> set[str]:
-    from spiders.replicas.pixiv import generate_truth
+    from replicas.pixiv import generate_truth
     truth = generate_truth(artists=ARTISTS, works_per_artist=works)
     return {f"pixiv-{w.illust_id}-p{p}" for u in truth.artists for w in truth.kept(u)
             if not w.blank for p in range(w.pages)}
@@ -86,7 +86,7 @@ def test_a_second_refresh_refuses_while_one_runs(prefect_harness, home):
 
 def test_an_unknown_dataset_is_refused():
     from flows.refresh import datasets_by_source
-    from preprocess.errors import UsageError
+    from core.errors import UsageError
 
     assert datasets_by_source(["gcd-team-x", "pixiv"]) == {
         "gcd": ["gcd-team"], "pixiv": ["pixiv-artists", "pixiv-tags"]}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.versions import CARD_FILE, LATEST, complete_versions
 from preprocess.release.verify import verify_release
-from preprocess.release.versions import CARD_FILE, LATEST, complete_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 13
@@ -54,7 +54,7 @@ def test_refresh_killed_during_crawl_recovers(prefect_harness, tmp_path, monkeyp
     assert not (dataset / "latest").exists()  # nothing was built, nothing is pointed at
 
     from flows.refresh import refresh_flow
-    from spiders.replicas.pixiv import generate_truth
+    from replicas.pixiv import generate_truth
     result = refresh_flow(["pixiv-artists"], workers=1)  # the CLI's replica: 4 x 24 works
     release = Path(result["new"]["pixiv-artists"])
     assert (dataset / "latest").read_text().strip() == release.name
@@ -77,7 +77,8 @@ import os, signal, sys
 from pathlib import Path
 from flows import environment
 environment.configure()
-from preprocess.release import atomic, writer
+from core import atomic
+from preprocess.release import writer
 point, nth, calls = sys.argv[1], int(sys.argv[2]), [0]
 def tick():
     calls[0] += 1

@@ -15,7 +15,7 @@ ARTISTS, WORKS = 1, 7  # the smallest replica with a work to delete and one to r
 
 def truth_pages(state: int) -> dict[str, set[str]]:
     """{sample key: the work's tags} of the pages the datasets keep, in replica `state`."""
-    from spiders.replicas.pixiv import replica_truth, tag_pairs
+    from replicas.pixiv import replica_truth, tag_pairs
     truth = replica_truth(ARTISTS, WORKS, state)
     return {f"pixiv-{w.illust_id}-p{p}": {t for t, _ in tag_pairs(w, truth.artists[u])}
             for u in truth.artists for w in truth.kept(u) if not w.blank for p in range(w.pages)}
@@ -43,7 +43,7 @@ def test_refresh_sees_new_deleted_and_retagged_works(prefect_harness, tmp_path, 
     retagged = sorted(k for k in set(before) & set(after) if before[k] != after[k])
     assert len(added) == 2 and len(removed) == 1 and len(retagged) == 1  # the replica's edits
     # only the new works' bytes: one detail per known work, no image of it
-    from spiders.replicas.pixiv import draw, replica_truth
+    from replicas.pixiv import draw, replica_truth
     works = replica_truth(ARTISTS, WORKS, 1).works
     assert second["image_bytes"] == sum(len(draw(works[int(k.split("-")[1])], 0)) for k in added)
     for name in ("pixiv-artists", "pixiv-tags"):
@@ -78,7 +78,7 @@ def test_refresh_sees_new_deleted_and_retagged_works(prefect_harness, tmp_path, 
 @pytest.mark.slow
 def test_refresh_sees_one_more_manga109_title(prefect_harness, tmp_path, monkeypatch):
     from flows.refresh import refresh_flow
-    from preprocess.manga109.synthetic import title_names
+    from replicas.manga109 import title_names
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     monkeypatch.setenv("INKSET_TAKEDOWNS", str(tmp_path / "takedowns.toml"))
 
@@ -110,7 +110,7 @@ GCD = {"series_per_publisher": 2, "issues_per_series": 6}  # two publishers: 24 
 def gcd_truth_covers(state: int) -> dict[str, tuple]:
     """{sample key: (cover upload, labels)} of the covers gcd-covers keeps in replica `state`."""
     from spiders.gcd.crawl import GcdCrawlOptions
-    from spiders.replicas.gcd import replica_truth
+    from replicas.gcd import replica_truth
     settings = {**GcdCrawlOptions.load().replica, **GCD}
     challenges = settings.pop("challenges")
     truth = replica_truth(state, **settings)
@@ -124,7 +124,7 @@ def gcd_truth_covers(state: int) -> dict[str, tuple]:
 @pytest.mark.slow
 def test_refresh_sees_new_replaced_and_removed_gcd_issues(prefect_harness, tmp_path, monkeypatch):
     from flows.refresh import refresh_flow
-    from spiders.replicas.gcd import GcdReplica, replica_truth
+    from replicas.gcd import GcdReplica, replica_truth
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     monkeypatch.setenv("INKSET_TAKEDOWNS", str(tmp_path / "takedowns.toml"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from preprocess.shapes import generate_shapes
+from replicas.shapes import generate_shapes
 
 
 def test_folder_release_flow_builds_a_verified_release(prefect_harness, tmp_path, monkeypatch):

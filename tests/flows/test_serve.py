@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from preprocess.release.versions import resolve_release
+from core.versions import resolve_release
 
 
 def processes_of(home: Path) -> list[int]:

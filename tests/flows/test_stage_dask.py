@@ -20,7 +20,7 @@ def test_dataset_commands_take_dask(argv, expected):
 def test_manga109_dataset_on_dask_equals_in_process(tmp_path, monkeypatch, dask_calls,
                                                     assert_same_release):
     from flows.manga109 import build_dataset
-    from preprocess.manga109.synthetic import generate_release
+    from replicas.manga109 import generate_release
 
     root = tmp_path / "root"
     generate_release(root, titles=9, spreads=2)

@@ -10,7 +10,7 @@ import pytest
 
 from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
 from preprocess.release import build_release
-from preprocess.shapes import generate_shapes
+from replicas.shapes import generate_shapes
 
 # dummy keys set here: the tests never read credentials from the environment
 DUMMY = {"AWS_ACCESS_KEY_ID": "inkset-test-key", "AWS_SECRET_ACCESS_KEY": "inkset-test-secret",
@@ -55,10 +55,17 @@ def bucket(s3_server):
 
 
 @pytest.fixture(scope="session")
-def shapes_release(tmp_path_factory) -> Path:
-    """A small full release (4 classes x 6 shapes, 48 px), built once."""
+def shapes_folder(tmp_path_factory) -> Path:
+    """A small image folder: 4 classes x 6 shapes."""
     folder = tmp_path_factory.mktemp("shapes") / "shapes"
     generate_shapes(folder, per_class=6, seed=3)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shapes_release(shapes_folder, tmp_path_factory) -> Path:
+    """A small full release (4 classes x 6 shapes, 48 px), built once."""
+    folder = shapes_folder
     options = FolderOptions(size=(48, 48))
     spec = folder_spec(folder, "shapes", "1", options)
     return build_release(spec, plan_folder(folder, "shapes", options), render_file,

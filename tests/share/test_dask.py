@@ -5,7 +5,7 @@ import pytest
 
 from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
 from preprocess.release import build_release
-from preprocess.shapes import generate_shapes
+from replicas.shapes import generate_shapes
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from spiders.replicas.common import Faults, LoopbackServer, Reply
+from replicas.common import Faults, LoopbackServer, Reply
 
 
 def jpeg(seed: int) -> bytes:

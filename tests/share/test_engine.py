@@ -5,10 +5,10 @@ import io
 
 from PIL import Image
 
-from preprocess.download import engine
-from preprocess.download.render import Recipe, Rendered, render_job
-from preprocess.download.rules import Rules, retry_wait
-from spiders.replicas.common import Faults, LoopbackServer, Reply
+from replicas.common import Faults, LoopbackServer, Reply
+from share.download import engine
+from share.download.render import Recipe, Rendered, render_job
+from share.download.rules import Rules, retry_wait
 
 
 def image(path: str, headers: dict) -> Reply:

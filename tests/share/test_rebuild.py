@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from preprocess.download.rebuild import rebuild
-from preprocess.release import build_release, remote
-from preprocess.release.publish import export_metadata_only
+from preprocess.release import build_release
 from preprocess.release.verify import verify_release
+from share import remote
+from share.download.rebuild import rebuild
+from share.publish import export_metadata_only
 
 
 def same_shards(original: Path, rebuilt: Path) -> list[str]:
@@ -27,7 +28,7 @@ def gcd(tmp_path_factory):
     from preprocess.gcd.datasets import plan, render
     from preprocess.gcd.options import GcdOptions
     from preprocess.gcd.teams import load_names
-    from spiders.replicas.gcd import GcdReplica, generate_truth, write_raw_store
+    from replicas.gcd import GcdReplica, generate_truth, write_raw_store
 
     truth = generate_truth(publishers=1, series_per_publisher=3, issues_per_series=6)
     root = tmp_path_factory.mktemp("gcd")
@@ -85,7 +86,7 @@ def test_changed_and_gone_sources_are_reported(gcd, tmp_path):
 def test_pixiv_quadrants_round_trip_through_s3(bucket, tmp_path):
     from preprocess.pixiv.datasets import plan, render
     from preprocess.pixiv.options import PixivOptions
-    from spiders.replicas.pixiv import PixivReplica, generate_truth, write_raw_store
+    from replicas.pixiv import PixivReplica, generate_truth, write_raw_store
 
     truth = generate_truth(artists=2, works_per_artist=5, seed=2)
     with PixivReplica(truth) as site:

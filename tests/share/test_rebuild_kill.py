@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from preprocess.download.rebuild import rebuild
 from preprocess.release import build_release, shards
-from preprocess.release.publish import export_metadata_only
-from preprocess.release.rebuild_index import INDEX_FILE
-from spiders.replicas.common import LoopbackServer
+from replicas.common import LoopbackServer
+from share.download.rebuild import rebuild
+from share.publish import export_metadata_only
+from share.rebuild_index import INDEX_FILE
 
 SEED = 14
 
@@ -37,7 +37,7 @@ def test_killed_rebuild_resumes_identically_without_refetching(tmp_path):
     from preprocess.gcd.datasets import plan, render
     from preprocess.gcd.options import GcdOptions
     from preprocess.gcd.teams import load_names
-    from spiders.replicas.gcd import GcdReplica, generate_truth, write_raw_store
+    from replicas.gcd import GcdReplica, generate_truth, write_raw_store
 
     truth = generate_truth(publishers=1, series_per_publisher=4, issues_per_series=12)
     served: list[str] = []  # paths whose bytes the replica handed out, in order

@@ -7,10 +7,10 @@ import sys
 import pytest
 import s3fs
 
-from preprocess.errors import InksetError
-from preprocess.release import remote
+from core.errors import InksetError
 from preprocess.release.conventions import file_digest, read_checksums
 from preprocess.release.verify import verify_release
+from share import remote
 
 
 def _fs(endpoint):

@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from preprocess.release import remote
+from share import remote
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_webdataset_streams_shards_through_inkset_cat(published):
 
     url, shards, release = published
     python = sys.executable
-    urls = [f"pipe:{python} -m preprocess.release.remote {url}/{name}" for name in shards[:3]]
+    urls = [f"pipe:{python} -m share.remote {url}/{name}" for name in shards[:3]]
     urls.append(f"pipe:{python} -m flows.cli cat {url}/{shards[3]}")  # the same, as `inkset cat`
     samples = list(wds.WebDataset(urls, shardshuffle=False).decode("pil"))
     assert {s["__key__"] for s in samples} == shard_keys(release, shards[:4])
@@ -54,7 +54,7 @@ def test_hf_datasets_reads_the_shards_from_s3(published, s3_server, tmp_path):
 
 def test_publish_then_fetch_commands(shapes_release, bucket, tmp_path, monkeypatch):
     # the publish command's upload step (the lock part is tested in tests/preprocess/release)
-    from flows.share import upload_locked
+    from flows.sharing import upload_locked
 
     monkeypatch.setenv("INKSET_HOME", str(tmp_path))
     lock = {"name": "shapes", "version": "1", "metadata_only": False}

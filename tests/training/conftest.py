@@ -14,7 +14,7 @@ def training_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_pages(training_home) -> Path:
     """The demo-sized Manga109 pages at 48x64: quick to read and to train on."""
-    from flows.replicas import scaled_release
+    from replicas.releases import scaled_release
 
     return scaled_release("manga109-artist-pages", scale=1, home=training_home / "small",
                           size=[48, 64])
@@ -25,7 +25,7 @@ def scaled(training_home):
     """The demo's training replicas (flows/demo.py DEMO_TRAININGS): ~300+ test samples each, at
     small image sizes so CPU training takes a minute or two. Built on first use, once."""
     from flows.demo import DEMO_TRAININGS
-    from flows.replicas import scaled_release
+    from replicas.releases import scaled_release
 
     settings = {dataset: options for dataset, options, _ in DEMO_TRAININGS.values()}
     built: dict[str, Path] = {}

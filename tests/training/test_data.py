@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from preprocess.errors import UsageError
+from core.errors import UsageError
 from training.data import ExactSplit, decode_sample, train_stream
-from training.release import open_release, resolve_release
+from training.release_view import open_release, resolve_release
 
 
 def _keys_only(sample: dict, epoch: int) -> dict:

@@ -52,7 +52,7 @@ def test_hash_neighbours_share_tags(trained):
     assert (run_dir / "hash_index.faiss").exists()
 
 
-def test_report_and_pictures(trained):
+def test_report_and_figures(trained):
     run_dir, result, _ = trained
     page = (run_dir / "report.html").read_text()
     for name in ("hash_neighbours.png", "morph_strips.png", "tsne_map.png", "pr_general.png"):

@@ -99,7 +99,7 @@ def test_ddp_two_processes_on_gloo_match_one_process(tmp_path, small_pages):
 
 @pytest.mark.slow
 def test_pairwise_binary_table_trains_one_model_per_pair(tmp_path, training_home):
-    from flows.replicas import scaled_release
+    from replicas.releases import scaled_release
     from training.pairwise import fit_pairwise
 
     release = scaled_release("pixiv-artists", scale=2, size=[32, 32],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-from preprocess.errors import UsageError
+from core.errors import UsageError
 
 from .base import Experiment
 

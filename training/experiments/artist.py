@@ -46,12 +46,12 @@ class ComicArtist(SingleLabelClassifier):
                          widths=tuple(model["widths"]), hidden=model["hidden"],
                          dropout=model["dropout"])
 
-    def pictures(self, run_dir, model, outputs, keys):
-        from training import pictures
+    def figures(self, run_dir, model, outputs, keys):
+        from training import figures
 
-        shown = super().pictures(run_dir, model, outputs, keys)
+        shown = super().figures(run_dir, model, outputs, keys)
         settings = self.cfg["eval"]
-        shown.update(pictures.activation_maximisation(
+        shown.update(figures.activation_maximisation(
             run_dir, model, self.input_hw(), self.class_names, units=settings["actmax_units"],
             steps=settings["actmax_steps"]))
         return shown

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.release import ReleaseInfo
+from training.release_view import ReleaseInfo
 
 
 class Experiment:
@@ -78,7 +78,7 @@ class Experiment:
         """The same metrics for the best constant / random predictor, and significance tests."""
         return {}
 
-    def pictures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
+    def figures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
                  keys: list[str]) -> dict[str, str]:
         """Write PNGs into run_dir; return {caption: file name} for the report."""
         return {}

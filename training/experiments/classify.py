@@ -1,4 +1,4 @@
-"""Shared parts of the single-label classifiers: targets, augmentation, metrics, pictures."""
+"""Shared parts of the single-label classifiers: targets, augmentation, metrics, figures."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training import metrics, pictures
+from training import metrics, figures
 from training.data import image_array, seed_for
 
 from .base import Experiment
@@ -71,11 +71,11 @@ class SingleLabelClassifier(Experiment):
         correct = int((outputs["logits"].argmax(1) == outputs["target"]).sum())
         return metrics.single_label_chance(outputs["target"], correct, len(self.class_names))
 
-    def pictures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
+    def figures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
                  keys: list[str]) -> dict[str, str]:
         matrix = metrics.single_label(outputs["logits"], outputs["target"],
                                       self.class_names)["confusion_matrix"]
-        name = pictures.confusion_matrix(run_dir / "confusion_matrix.png", np.array(matrix),
+        name = figures.confusion_matrix(run_dir / "confusion_matrix.png", np.array(matrix),
                                          self.class_names)
         return {"Confusion matrix (rows: true, columns: predicted), first repeat": name}
 

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training import metrics, pictures
+from training import metrics, figures
 from training.data import image_array, seed_for
 from training.models import build_resnet34
 
@@ -60,8 +60,8 @@ class GcdTeam(Experiment):
     def chance(self, outputs, keys):
         return metrics.multi_label_chance(outputs["target"])
 
-    def pictures(self, run_dir, model, outputs, keys):
+    def figures(self, run_dir, model, outputs, keys):
         settings = self.cfg["eval"]
-        return pictures.gradcam_grid(self, run_dir, model, outputs, keys,
+        return figures.gradcam_grid(self, run_dir, model, outputs, keys,
                                      labels=settings["gradcam_labels"],
                                      covers=settings["gradcam_covers"])

@@ -137,8 +137,8 @@ class Illust2Vec(Experiment):
                                           self.cfg["run"]["seed"]))
         return result
 
-    def pictures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
+    def figures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
                  keys: list[str]) -> dict[str, str]:
-        from .illust2vec_pictures import draw
+        from .illust2vec_figures import draw
 
         return draw(self, run_dir, outputs, keys)

@@ -196,8 +196,8 @@ class MangaMMTL(Experiment):
         return {"rank1": share, "map": share, "rank5": rank5, "characters": int(len(counts)),
                 "one_over_characters": 1 / len(counts), "ari": 0.0}
 
-    def pictures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
+    def figures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
                  keys: list[str]) -> dict[str, str]:
-        from .manga_mmtl_pictures import draw
+        from .manga_mmtl_figures import draw
 
         return draw(self, run_dir, outputs, keys)

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from training import metrics, pictures
+from training import metrics, figures
 from training.models import resnet14
 
 from .classify import SingleLabelClassifier
@@ -69,17 +69,17 @@ class PixivArtist(SingleLabelClassifier):
         result["mean_pairwise_accuracy_multiclass"] = float(np.nanmean(table))
         return result
 
-    def pictures(self, run_dir, model, outputs, keys):
-        shown = super().pictures(run_dir, model, outputs, keys)
+    def figures(self, run_dir, model, outputs, keys):
+        shown = super().figures(run_dir, model, outputs, keys)
         table = metrics.pairwise_from_multiclass(outputs["logits"], outputs["target"],
                                                  len(self.class_names))
         shown["Pairwise accuracy, restricted to each pair from the multi-class model"] = (
-            pictures.pairwise_heatmap(run_dir / "pairwise_multiclass.png", table,
+            figures.pairwise_heatmap(run_dir / "pairwise_multiclass.png", table,
                                       self.class_names))
         binary = run_dir / "pairwise_binary.json"
         if binary.exists():  # eval.pairwise_binary: one binary classifier per pair
             table = np.array(json.loads(binary.read_text())["table"], dtype=float)
             shown["Pairwise accuracy from a binary classifier per pair"] = (
-                pictures.pairwise_heatmap(run_dir / "pairwise_binary.png", table,
+                figures.pairwise_heatmap(run_dir / "pairwise_binary.png", table,
                                           self.class_names))
         return shown

@@ -14,7 +14,7 @@ from preprocess.gcd.labels import cover_labels, slug
 from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.teams import load_names
 from preprocess.release import Dropped, Unit, build_release
-from spiders.replicas.gcd import generate_truth, write_raw_store
+from replicas.gcd import generate_truth, write_raw_store
 
 TRUTH = generate_truth(publishers=2, series_per_publisher=4, issues_per_series=6, broken=1)
 SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2}}
@@ -135,7 +135,7 @@ def test_labels_of_a_field_go_through_the_aliases():
 
 
 def test_a_metadata_only_release_holds_ids_urls_and_labels(raw, tmp_path):
-    from preprocess.release.publish import publish
+    from share.publish import publish
 
     options = GcdOptions.load("gcd-covers", **SPLITS)
     spec, items = plan(raw, options, load_names())

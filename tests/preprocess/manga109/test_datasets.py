@@ -11,8 +11,8 @@ from PIL import Image, ImageOps
 
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
-from preprocess.manga109.synthetic import generate_release
 from preprocess.release import Unit, build_release
+from replicas.manga109 import generate_release
 
 SPREADS = 6
 

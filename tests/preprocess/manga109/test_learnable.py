@@ -10,8 +10,8 @@ from PIL import Image
 
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
-from preprocess.manga109.synthetic import generate_release
 from preprocess.release import build_release
+from replicas.manga109 import generate_release
 
 
 def load(release_dir, split, size):

@@ -8,12 +8,12 @@ import shutil
 import pytest
 from PIL import Image
 
-from preprocess.definitions import DefinitionError
+from core.definitions import DefinitionError
 from preprocess.manga109.datasets import plan
 from preprocess.manga109.options import Manga109Options
 from preprocess.manga109.root import RootError, check_root
-from preprocess.manga109.synthetic import generate_release
 from preprocess.release import Dropped
+from replicas.manga109 import generate_release
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_a_page_that_is_not_a_jpeg_is_a_failed_row(small_root, tmp_path):
 
 
 def test_an_unknown_key_names_the_file_and_line(tmp_path, monkeypatch):
-    from preprocess.definitions import manifests_dir
+    from core.definitions import manifests_dir
 
     shutil.copytree(manifests_dir(), tmp_path / "defs")
     path = tmp_path / "defs" / "manga109-faces.toml"

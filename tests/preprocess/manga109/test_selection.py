@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
+from core.paths import project_root
 from preprocess.manga109.datasets import select_titles
-from preprocess.manga109.splits import split_for
 from preprocess.manga109.options import Manga109Options
-from preprocess.paths import project_root
+from preprocess.manga109.splits import split_for
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
+from replicas.pixiv import generate_truth, write_raw_store
 from spiders.pixiv.api import Filters
-from spiders.replicas.pixiv import generate_truth, write_raw_store
 
 TRUTH = generate_truth(artists=3, works_per_artist=12, seed=1)
 
@@ -116,7 +116,7 @@ def test_tags_vocabulary_and_ratings(tmp_path):
 
 
 def test_releases_are_published_metadata_only_by_default(raw, tmp_path):
-    from preprocess.release.publish import publish
+    from share.publish import publish
 
     result = build(raw, tmp_path / "releases", "pixiv-artists")
     assert json.loads((result.path / "dataset.json").read_text())["share"] == "metadata-only"

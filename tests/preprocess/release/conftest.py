@@ -12,7 +12,7 @@ from PIL import Image
 
 from preprocess.image_folder import FolderOptions, folder_spec, plan_folder, render_file
 from preprocess.release import build_release
-from preprocess.shapes import generate_shapes
+from replicas.shapes import generate_shapes
 
 PER_CLASS = 12
 BAD_FILES = {"circle/corrupt.jpg": "undecodable", "square/empty.jpg": "empty_file",

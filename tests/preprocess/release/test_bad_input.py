@@ -8,9 +8,9 @@ import tarfile
 import pandas as pd
 import pytest
 
-from preprocess.errors import InksetError
+from core.errors import InksetError
+from core.keys import check_key
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, build_release
-from preprocess.release.samples import check_key
 
 SPEC = ReleaseSpec(dataset="toy", version="1", splits=("train",),
                    label_sets={"class": ("a", "b")}, cls_label_set="class")
@@ -211,3 +211,8 @@ def test_a_full_disk_removes_the_partial_shard_and_publishes_nothing(tmp_path, m
     monkeypatch.setattr(TarStream, "add", real_add)
     assert build().samples() == 8
     assert verify_release(release) == {"train": 8}
+
+
+def test_share_mode_is_checked():
+    with pytest.raises(ValueError, match="share must be one of"):
+        ReleaseSpec(dataset="d", version="1", share="images-please")

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core import atomic
+from core.versions import CARD_FILE, LATEST, NEXT, latest_version
 from preprocess.release import ReleaseSpec, Sample, Unit, build_release
-from preprocess.release import atomic, writer
+from preprocess.release import writer
 from preprocess.release.verify import verify_release
-from preprocess.release.versions import CARD_FILE, LATEST, NEXT, latest_version
 
 SPEC = ReleaseSpec(dataset="toy", version=NEXT, splits=("train",),
                    label_sets={"class": ("a",)}, cls_label_set="class", min_shards_per_split=4)

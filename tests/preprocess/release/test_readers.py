@@ -1,4 +1,5 @@
-"""A release opens unchanged in every reader DESIGN §5 names, with the manifest's counts."""
+"""A release opens unchanged in every reader docs/contracts.md §5 names, with the manifest's
+counts."""
 from __future__ import annotations
 
 import json

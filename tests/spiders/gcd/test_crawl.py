@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spiders.replicas.common import Faults
-from spiders.replicas.gcd import GcdReplica, generate_truth
+from replicas.common import Faults
+from replicas.gcd import GcdReplica, generate_truth
 
 ROOT = Path(__file__).resolve().parents[3]
 TRUTH = generate_truth(publishers=2, series_per_publisher=2, issues_per_series=6, broken=1)

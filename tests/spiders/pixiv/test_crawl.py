@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from preprocess.paths import project_root, work_dirs
+from core.paths import project_root, work_dirs
+from replicas.pixiv import PixivReplica, generate_truth
 from spiders.pixiv.crawl import CrawlOptions, crawl_command, jobdir_for, run_crawl
 from spiders.pixiv.store import journal_path
-from spiders.replicas.pixiv import PixivReplica, generate_truth
 
 TRUTH = generate_truth(artists=2, works_per_artist=12)
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from preprocess.paths import work_dirs
+from core.paths import work_dirs
 from spiders.pixiv.crawl import CrawlOptions, crawl_command, jobdir_for, read_user_ids
 from spiders.pixiv.store import journal_path, known_illusts, merge_journal
 

@@ -1,0 +1,1 @@
+"""The kernel every package imports: errors, work dirs, dataset definitions, atomic writes, raw-store rows."""
