@@ -1,4 +1,4 @@
-"""Dataset definitions: data_manifests/<dataset>.toml files, read into plain dicts and checked."""
+"""Dataset definitions: data_manifests/<dataset>.toml files read, checked and listed by source."""
 from __future__ import annotations
 
 import dataclasses
@@ -66,9 +66,10 @@ def registry() -> tuple[Registered, ...]:
     sources = {entry.name: entry.source for entry in found}
     for entry in found:
         if entry.variant_of and sources.get(entry.variant_of) != entry.source:
+            path = definition_path(entry.name)
             raise DefinitionError(
-                f"{definition_path(entry.name)}: variant_of {entry.variant_of!r} is no dataset "
-                f"of source {entry.source!r}; those are: "
+                f"{path}:{_line_of(path, '', 'variant_of')}: variant_of {entry.variant_of!r} is "
+                f"no dataset of source {entry.source!r}; those are: "
                 f"{', '.join(n for n, s in sources.items() if s == entry.source)}")
     return tuple(found)
 

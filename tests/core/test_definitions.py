@@ -55,8 +55,9 @@ def test_a_variant_of_an_unknown_dataset_names_its_file(defs):
     path = defs / "pixiv-artists-quadrants.toml"
     path.write_text(path.read_text().replace('variant_of = "pixiv-artists"',
                                              'variant_of = "gcd-covers"'))
-    with pytest.raises(DefinitionError, match=f"{path}: variant_of 'gcd-covers' is no dataset "
-                                              f"of source 'pixiv'"):
+    with pytest.raises(DefinitionError, match=f"{path}:5: variant_of 'gcd-covers' is no "
+                                              f"dataset of source 'pixiv'; those are: "
+                                              f"pixiv-artists, pixiv-artists-quadrants"):
         datasets_of("pixiv")
 
 
