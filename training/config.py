@@ -100,7 +100,7 @@ def demo_trainings() -> dict[str, DemoTraining]:
         if demo is None:
             continue
         if not isinstance(demo, dict) or sorted(demo) != sorted(DEMO_KEYS):
-            raise UsageError(f"{path}: [demo] takes {', '.join(DEMO_KEYS)}, each once; it has "
+            raise UsageError(f"{path}: [demo] takes {', '.join(DEMO_KEYS)}; it has "
                              f"{', '.join(demo) if isinstance(demo, dict) else repr(demo)}")
         trainings[name] = DemoTraining(demo["dataset"], dict(demo["replica"]),
                                        tuple(demo["settings"]))
