@@ -59,15 +59,15 @@ def loader_ratio(release: Path) -> None:
 
 
 def training_rates(home: Path) -> None:
-    from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
     from replicas.releases import scaled_release
-    from training.config import load_config, save_config
+    from training.config import demo_trainings, load_config, save_config
     from training.runner import fit
 
-    for experiment, (dataset, options, settings) in DEMO_TRAININGS.items():
-        release = scaled_release(dataset, home=home / "training", **options)
-        cfg = load_config(experiment, overrides=[*DEMO_TRAINING_SETTINGS, *settings,
-                                                 "optim.epochs=1", "run.repeats=1"])
+    for experiment, demo in demo_trainings().items():
+        options = demo.replica
+        release = scaled_release(demo.dataset, home=home / "training", **options)
+        cfg = load_config(experiment, overrides=[*demo.settings, "optim.epochs=1",
+                                                 "run.repeats=1"])
         cfg["data"]["release"] = str(release)
         run_dir = home / "runs" / f"{experiment}-{time.time_ns()}"
         run_dir.mkdir(parents=True)

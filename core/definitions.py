@@ -1,4 +1,4 @@
-"""Dataset definitions: data_manifests/<dataset>.toml files, read into plain dicts and checked."""
+"""Dataset definitions: data_manifests/<dataset>.toml files read, checked and listed by source."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,7 +12,15 @@ from core.errors import UsageError
 from core.paths import project_root
 
 # Top-level keys of a dataset definition (data_manifests/<dataset>.toml); options go in [options].
-DATASET_KEYS = ("dataset", "version", "kind", "description", "license", "share", "options")
+# `source` names the stage that builds it (gcd, pixiv, manga109, folder): the registry below.
+# `variant_of` marks a variant of another dataset of its source, built only when named (in its
+# place), never by a source's default build: pixiv-artists-quadrants of pixiv-artists.
+DATASET_KEYS = ("dataset", "version", "kind", "description", "license", "share", "source",
+                "variant_of", "options")
+# The keys that place a definition in the registry rather than say what it builds: a release
+# records its definition without them (recorded()), so that the definition hash, and with it a
+# refresh's "has anything changed?", is that of the content alone.
+REGISTRY_KEYS = ("source", "variant_of")
 
 
 class DefinitionError(UsageError, ValueError):
@@ -31,6 +39,60 @@ def definition_path(name_or_path: str | Path) -> Path:
 
 def known_definitions() -> list[str]:
     return sorted(p.stem for p in manifests_dir().glob("*.toml"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Registered:
+    """One dataset definition as the registry lists it."""
+    name: str             # the file's stem: the name the stages load it by
+    source: str           # the stage that builds it: gcd, pixiv, manga109, folder
+    variant_of: str = ""  # "" or the dataset it is built in place of, only when named
+
+
+def registry() -> tuple[Registered, ...]:
+    """Every dataset definition of manifests_dir(), by name. A dataset definition is a .toml
+    with a `dataset` key (the crawl options, schedules and takedowns have none); each must name
+    its `source`, and a `variant_of` must name a dataset of the same source."""
+    found = []
+    for path in sorted(manifests_dir().glob("*.toml"), key=lambda p: p.stem):
+        raw = read_definition(path)
+        if "dataset" not in raw:
+            continue
+        source, variant_of = raw.get("source"), raw.get("variant_of", "")
+        if not isinstance(source, str) or not source:
+            raise DefinitionError(f"{path}: a dataset definition names its source, e.g. "
+                                  f"source = \"gcd\" (the stage that builds it)")
+        found.append(Registered(path.stem, source, variant_of))
+    sources = {entry.name: entry.source for entry in found}
+    for entry in found:
+        if entry.variant_of and sources.get(entry.variant_of) != entry.source:
+            path = definition_path(entry.name)
+            raise DefinitionError(
+                f"{path}:{_line_of(path, '', 'variant_of')}: variant_of {entry.variant_of!r} is "
+                f"no dataset of source {entry.source!r}; those are: "
+                f"{', '.join(n for n, s in sources.items() if s == entry.source)}")
+    return tuple(found)
+
+
+def datasets_by_source(*, variants: bool = False) -> dict[str, tuple[str, ...]]:
+    """source -> its dataset names (sorted; sources sorted too). A source's default build:
+    without the variants, unless `variants` asks for them as well."""
+    grouped: dict[str, list[str]] = {}
+    for entry in registry():
+        names = grouped.setdefault(entry.source, [])
+        if variants or not entry.variant_of:
+            names.append(entry.name)
+    return {source: tuple(names) for source, names in sorted(grouped.items())}
+
+
+def datasets_of(source: str, *, variants: bool = False) -> tuple[str, ...]:
+    """The dataset names of one source (none if no definition names it)."""
+    return datasets_by_source(variants=variants).get(source, ())
+
+
+def recorded(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """The definition as a release records it: without the registry's keys (REGISTRY_KEYS)."""
+    return {key: value for key, value in definition.items() if key not in REGISTRY_KEYS}
 
 
 def read_definition(name_or_path: str | Path) -> dict[str, Any]:

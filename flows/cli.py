@@ -6,26 +6,11 @@ import importlib
 import logging
 import os
 import sys
+from types import ModuleType
+from typing import Sequence
 
 from core.errors import InksetError
 from flows import environment
-
-# Each module defines `register(subparsers)`, adding its subcommands with `func=` defaults.
-# A module listed here that does not exist yet is skipped (stages land one issue at a time).
-STAGE_MODULES = (
-    "flows.release",   # verify, publish
-    "flows.demo",      # demo
-    "flows.manga109",  # manga109
-    "flows.gcd",       # crawl-gcd, gcd
-    "flows.pixiv",     # crawl-pixiv, pixiv
-    "flows.train",     # train, evaluate, report
-    "flows.replica_releases",  # replicas (scaled replica releases)
-    "flows.refresh",   # refresh, takedown
-    "flows.serve",     # serve
-    "flows.sharing",   # fetch, cat (publish <url> lives in flows.release)
-    "flows.download",  # download, rebuild
-    "flows.similar",   # similar
-)
 
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
@@ -33,7 +18,28 @@ LIGHT_STAGES = {"download": "flows.download", "rebuild": "flows.download",
                 "fetch": "flows.sharing", "cat": "flows.sharing", "similar": "flows.similar"}
 
 
-def build_parser(modules: tuple[str, ...] = STAGE_MODULES) -> argparse.ArgumentParser:
+def stage_modules() -> tuple[ModuleType, ...]:
+    """Every stage module, in the order `inkset --help` lists them; each defines
+    `register(subparsers)`, adding its subcommands with `func=` defaults. Imported here, not at
+    the top: most of them import Prefect, which the LIGHT_STAGES do without."""
+    from flows import (demo, download, gcd, manga109, pixiv, refresh, release, replica_releases,
+                       serve, sharing, similar, train)
+
+    return (release,           # verify, publish, metadata-only, build-folder
+            demo,              # demo
+            manga109,          # manga109
+            gcd,               # crawl-gcd, gcd
+            pixiv,             # crawl-pixiv, pixiv
+            train,             # train, evaluate, report
+            replica_releases,  # replicas (scaled replica releases)
+            refresh,           # refresh, takedown
+            serve,             # serve
+            sharing,           # fetch, cat (publish <url> lives in flows.release)
+            download,          # download, rebuild
+            similar)           # similar
+
+
+def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inkset",
         description="Build comics/manga/illustration datasets: crawl, parse, crop, shard, train.",
@@ -44,13 +50,7 @@ def build_parser(modules: tuple[str, ...] = STAGE_MODULES) -> argparse.ArgumentP
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an error (also: INKSET_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
-    for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:  # a real missing dependency, not a stage still to come
-                raise
-            continue
+    for module in stage_modules() if modules is None else modules:
         module.register(subparsers)
     return parser
 
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         environment.configure(known.home)
         words = [w for w in (sys.argv[1:] if argv is None else argv) if not w.startswith("-")]
         light = LIGHT_STAGES.get(words[0]) if words and not known.home else None
-        args = parse(build_parser((light,)) if light else build_parser(), argv)
+        args = parse(build_parser((importlib.import_module(light),)) if light
+                     else build_parser(), argv)
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return int(args.func(args) or 0)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
-from core.definitions import choose_dataset
+from core.definitions import choose_dataset, datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
@@ -24,11 +24,9 @@ from spiders.gcd.api import SITE
 from spiders.gcd.crawl import GcdCrawlOptions, check_targets, crawl_plan, run_crawl
 from spiders.health import check_crawl
 
-DATASETS = ("gcd-covers", "gcd-team")
 # The replica has only 10 series: a split seed that gives every publisher (so every team) series
 # in train, val and test (checked in tests/flows/test_gcd.py).
 REPLICA_SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2}, "seed": 23}
-REPLICA_OVERRIDES = {name: REPLICA_SPLITS for name in DATASETS}
 CRAWL_RETRIES = int(os.environ.get("INKSET_CRAWL_RETRIES", 1))
 CRAWL_RETRY_DELAY = float(os.environ.get("INKSET_CRAWL_RETRY_DELAY", 30))
 
@@ -45,6 +43,11 @@ def crawl(options: GcdCrawlOptions, base: str) -> dict:
         {k.split("/", 2)[-1]: v for k, v in stats.items() if k.startswith("gcd/errors/")})
     check_crawl("gcd", stats)
     return stats
+
+
+def replica_overrides() -> dict[str, dict]:
+    """The replica's split for every GCD dataset (data_manifests/ definitions of source gcd)."""
+    return {name: REPLICA_SPLITS for name in datasets_of("gcd", variants=True)}
 
 
 @task
@@ -109,14 +112,15 @@ def gcd_crawl_flow(source: str = "replica", publishers: list[int] | None = None,
 
 
 @flow(name="gcd-datasets")
-def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
+def gcd_datasets_flow(datasets: list[str] | None = None, workers: int = 2,
                       overrides: dict | None = None, version: str | None = None,
                       dask: str | None = None) -> list[str]:
-    """The team table (reports/gcd/) and the datasets (one per team for gcd-team); `version`
-    replaces the definitions' ("next": the next dated version, only if anything changed)."""
+    """The team table (reports/gcd/) and the datasets (default: every GCD definition; one per
+    team for gcd-team); `version` replaces the definitions' ("next": the next dated version,
+    only if anything changed)."""
     get_run_logger().info("team table: %s", build_team_table())
     paths = []
-    for name in datasets:
+    for name in datasets_of("gcd") if datasets is None else datasets:
         options = GcdOptions.load(name, **(overrides or {}).get(name, {}))
         for team in (options.teams if options.kind == "team" else (None,)):
             paths.append(build_dataset(name, team, (overrides or {}).get(name, {}), workers,
@@ -128,7 +132,7 @@ def gcd_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
 def demo_flow() -> list[str]:
     """Crawl the loopback replica (fast profile: loopback only), then build the datasets."""
     gcd_crawl_flow(source="replica")
-    return gcd_datasets_flow(overrides=REPLICA_OVERRIDES)
+    return gcd_datasets_flow(overrides=replica_overrides())
 
 
 def _ids(text: str | None) -> list[int] | None:
@@ -158,10 +162,10 @@ def _crawl_command(args: argparse.Namespace) -> int:
 
 
 def _datasets_command(args: argparse.Namespace) -> int:
-    names = args.datasets.split(",") if args.datasets else list(DATASETS)
-    overrides = REPLICA_OVERRIDES if args.source == "replica" else None
+    names = args.datasets.split(",") if args.datasets else list(datasets_of("gcd"))
+    overrides = replica_overrides() if args.source == "replica" else None
     for name in names:  # unknown names and broken definitions stop here, before any run
-        choose_dataset(name, DATASETS)
+        choose_dataset(name, datasets_of("gcd", variants=True))
         GcdOptions.load(name, **(overrides or {}).get(name, {}))
     load_names()
     check_writable(work_dirs().releases)
@@ -195,6 +199,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("gcd", help="GCD datasets: gcd-covers, gcd-team-<team>, team table")
     p.add_argument("--source", choices=("replica", "live"), default="replica",
                    help="replica: crawl the loopback GCD first if nothing is crawled yet")
-    p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
+    p.add_argument("--datasets", help="comma-separated; default: every definition with "
+                   "source = \"gcd\" in data_manifests/")
     add_render_options(p)
     p.set_defaults(func=_datasets_command)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
+from core.definitions import datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
@@ -17,7 +18,6 @@ from preprocess.manga109.root import check_annotations, check_root
 from preprocess.release import build_release
 from replicas.manga109 import generate_release
 
-DATASETS = ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")
 # The generator's titles are not in the Yanagisawa lists: its faces split by title hash.
 REPLICA_OVERRIDES = {"manga109-faces": {"split": "title_hash", "test_fraction": 0.3}}
 
@@ -45,10 +45,11 @@ def build_dataset(root: str, name: str, overrides: dict, workers: int,
 
 @flow(name="manga109")
 def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
-                  workers: int = 2, datasets: list[str] = list(DATASETS),
+                  workers: int = 2, datasets: list[str] | None = None,
                   version: str | None = None, dask: str | None = None) -> list[str]:
-    """Build the Manga109 datasets from `root` (a real release) or from the generated replica;
-    `version` "next": a new dated version only where the root's content changed."""
+    """Build the Manga109 datasets (default: the definitions of source manga109) from `root`
+    (a real release) or from the generated replica; `version` "next": a new dated version only
+    where the root's content changed."""
     replica = root is None
     if replica:
         root = generate_replica(titles, spreads)
@@ -56,7 +57,8 @@ def manga109_flow(root: str | None = None, titles: int = 9, spreads: int = 8,
         check_annotations(check_root(Path(root)), "current", work_dirs().cache)
     get_run_logger().info("Manga109 root: %s (%s)", root, "replica" if replica else "release")
     return [build_dataset(root, name, REPLICA_OVERRIDES.get(name, {}) if replica else {},
-                          workers, version, dask) for name in datasets]
+                          workers, version, dask)
+            for name in (datasets_of("manga109") if datasets is None else datasets)]
 
 
 @flow(name="manga109-demo")
@@ -69,7 +71,8 @@ def _command(args: argparse.Namespace) -> int:
     if args.source == "live" and not root:
         raise UsageError("--source live needs MANGA109_ROOT (an unpacked Manga109 release) "
                          "or --root")
-    for name in DATASETS:  # a broken definition or root stops here, before any run starts
+    # a broken definition or root stops here, before any run starts
+    for name in datasets_of("manga109"):
         Manga109Options.load(name)
     if root:
         check_annotations(check_root(Path(root)), "current", work_dirs().cache)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
 
-from core.definitions import choose, choose_dataset
+from core.definitions import choose, choose_dataset, datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
 from flows.options import add_render_options
@@ -21,7 +21,6 @@ from spiders.health import check_crawl
 from spiders.pixiv.api import AJAX
 from spiders.pixiv.crawl import CrawlOptions, crawl_plan, run_crawl, with_users
 
-DATASETS = ("pixiv-artists", "pixiv-tags")
 DEMO_ARTISTS, DEMO_WORKS = 4, 24
 
 
@@ -74,12 +73,14 @@ def pixiv_crawl_flow(source: str = "replica", profile: str | None = None, cap: i
 
 
 @flow(name="pixiv-datasets")
-def pixiv_datasets_flow(datasets: list[str] = list(DATASETS), workers: int = 2,
+def pixiv_datasets_flow(datasets: list[str] | None = None, workers: int = 2,
                         version: str | None = None, dask: str | None = None) -> list[str]:
-    """Build the Pixiv datasets (data_manifests/<name>.toml) from the raw store; `version`
-    replaces the definitions' ("next": the next dated version, only if anything changed)."""
-    for name in datasets:
-        choose("dataset", name, DATASETS + ("pixiv-artists-quadrants",))
+    """Build the Pixiv datasets (data_manifests/<name>.toml; default: those of source pixiv
+    but the variants) from the raw store; `version` replaces the definitions' ("next": the
+    next dated version, only if anything changed)."""
+    datasets = list(datasets_of("pixiv")) if datasets is None else datasets
+    for name in datasets:  # a variant (pixiv-artists-quadrants) is built when named
+        choose("dataset", name, datasets_of("pixiv", variants=True))
     return [build_dataset(name, {}, workers, version, dask) for name in datasets]
 
 
@@ -123,11 +124,11 @@ def _crawl_command(args: argparse.Namespace) -> int:
 
 def _datasets_command(args: argparse.Namespace) -> int:
     rows = work_dirs().raw / "pixiv" / "illusts.parquet"
-    names = args.datasets.split(",") if args.datasets else list(DATASETS)
+    names = args.datasets.split(",") if args.datasets else list(datasets_of("pixiv"))
     if args.quadrants:
         names = [f"{n}-quadrants" if n == "pixiv-artists" else n for n in names]
     for name in names:  # unknown names and broken definitions stop here, before any run
-        choose_dataset(name, DATASETS + ("pixiv-artists-quadrants",))
+        choose_dataset(name, datasets_of("pixiv", variants=True))
         PixivOptions.load(name)
     check_writable(work_dirs().releases)
     if not rows.exists():
@@ -161,7 +162,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("pixiv", help="Pixiv datasets: pixiv-artists, pixiv-tags")
     p.add_argument("--source", choices=("replica", "live"), default="replica",
                    help="replica: crawl the replica first when data/raw/pixiv is empty")
-    p.add_argument("--datasets", help=f"comma-separated, default: {','.join(DATASETS)}")
+    p.add_argument("--datasets", help="comma-separated; default: every definition with "
+                   "source = \"pixiv\" in data_manifests/ but the variants (variant_of)")
     p.add_argument("--quadrants", action="store_true",
                    help="pixiv-artists-quadrants (four crops per image) instead of pixiv-artists")
     add_render_options(p)

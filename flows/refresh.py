@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextvars
-import importlib
 import json
 import os
 import time
@@ -13,29 +12,34 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
+from core.definitions import datasets_by_source
 from core.errors import InksetError, UsageError
 from core.paths import work_dirs
 from core.versions import CARD_FILE, LATEST, NEXT, latest_version
 from flows.lock import refresh_lock
+from flows.train import train_flow
 from preprocess.takedowns import append_takedown, shipped_takedowns, takedown_ids
 
-SOURCES = {"gcd": ("gcd-covers", "gcd-team"), "pixiv": ("pixiv-artists", "pixiv-tags"),
-           "manga109": ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces")}
+# The sources a refresh crawls and builds (_crawl, _build), in that order; their datasets are
+# the registry's: the data_manifests/ definitions that name the source (core.definitions).
+SOURCES = ("gcd", "pixiv", "manga109")
 
 # crawl stats kept in the refresh's result and reports/refresh/last.json
 CRAWL_FIGURES = ("replica/", "gcd/items", "gcd/gone", "gcd/rechecked", "gcd/covers/",
                  "pixiv/rows", "pixiv/gone", "pixiv/changed", "downloader/request_count")
 
 
-def datasets_by_source(datasets: list[str] | None) -> dict[str, list[str]]:
+def datasets_to_refresh(datasets: list[str] | None) -> dict[str, list[str]]:
     """The definitions to refresh, grouped by source (all of them when none are named)."""
+    registry = datasets_by_source()  # variants aside: a refresh rebuilds the default builds
+    by_source = {source: registry.get(source, ()) for source in SOURCES}
     if not datasets:
-        return {source: list(names) for source, names in SOURCES.items()}
-    known = {name: source for source, names in SOURCES.items() for name in names}
+        return {source: list(names) for source, names in by_source.items()}
+    known = {name: source for source, names in by_source.items() for name in names}
     chosen: dict[str, list[str]] = {}
     for name in datasets:
-        if name in SOURCES:  # a source name stands for all its datasets
-            chosen.setdefault(name, []).extend(SOURCES[name])
+        if name in by_source:  # a source name stands for all its datasets
+            chosen.setdefault(name, []).extend(by_source[name])
             continue
         base = "gcd-team" if name.startswith("gcd-team-") else name
         if base not in known:
@@ -92,7 +96,7 @@ def _build(source: str, names: list[str], site: str, workers: int, replica: dict
     if source == "gcd":
         from flows import gcd
         return gcd.gcd_datasets_flow.fn(names, workers=workers, version=NEXT, overrides=(
-            gcd.REPLICA_OVERRIDES if site == "replica" else None))
+            gcd.replica_overrides() if site == "replica" else None))
     if source == "pixiv":
         from flows import pixiv
         return pixiv.pixiv_datasets_flow.fn(names, workers=workers, version=NEXT)
@@ -107,17 +111,8 @@ def _build(source: str, names: list[str], site: str, workers: int, replica: dict
 
 
 def _train(experiment: str, new: dict[str, str]) -> list[str]:
-    """Train `experiment` on each new version, if the training stage is installed."""
-    logger = get_run_logger()
-    try:
-        train = importlib.import_module("flows.train")
-    except ModuleNotFoundError as error:
-        if error.name != "flows.train":
-            raise
-        logger.info("training stage not installed (flows.train): --train %s skipped", experiment)
-        return []
-    return [str(train.train_flow(experiment=experiment, release=release))
-            for release in new.values()]
+    """Train `experiment` on each new version."""
+    return [str(train_flow(experiment=experiment, release=release)) for release in new.values()]
 
 
 @flow(name="refresh")
@@ -131,7 +126,7 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
     removed issue), Pixiv `artists` and `works`, GCD `series_per_publisher` and
     `issues_per_series`, Manga109 `titles` (one more: a new title) and `spreads`."""
     logger = get_run_logger()
-    chosen = datasets_by_source(datasets)
+    chosen = datasets_to_refresh(datasets)
     with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
         before = _latest_versions()
         new, unchanged, failed, image_bytes, crawls, seconds = {}, [], {}, 0, {}, {}

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from replicas.releases import KNOWN, scaled_release
+from core.definitions import choose_dataset
+from replicas.releases import replica_datasets, scaled_release
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -11,6 +12,9 @@ def _command(args: argparse.Namespace) -> int:
     if args.size:
         width, _, height = args.size.partition("x")
         options["size"] = [int(width), int(height)]
+    known = replica_datasets()
+    for name in args.datasets:  # an unknown name stops here, before any build
+        choose_dataset(name, known)
     for name in args.datasets:
         print(scaled_release(name, scale=args.scale, workers=args.workers, progress=True,
                              **options))
@@ -20,8 +24,9 @@ def _command(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("replicas", help="replica releases at a chosen scale (to judge "
                                                "training: e.g. --scale 10 --size 64x64)")
-    p.add_argument("datasets", nargs="+", choices=KNOWN, metavar="DATASET",
-                   help=f"one or more of {', '.join(KNOWN)}")
+    p.add_argument("datasets", nargs="+", metavar="DATASET",
+                   help="one or more Manga109 or Pixiv datasets, or gcd-team-<team> (a team "
+                   "of data_manifests/gcd-team.toml)")
     p.add_argument("--scale", type=int, default=10, help="times the demo replica's size")
     p.add_argument("--size", help="WxH of the samples (smaller = faster CPU training)")
     p.add_argument("--workers", type=int, default=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -11,10 +12,31 @@ from core.errors import UsageError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SECTIONS = ("data", "model", "optim", "run", "eval")
+# A config's top level: `experiment` (its name), `class` ("module:Class", read by
+# training.experiments.experiment_class), the SECTIONS and the experiment's own, and [demo]:
+# the demo's short training (demo_trainings), which load_config leaves out of a run's config.
+DEMO_KEYS = ("dataset", "replica", "settings")
+
+
+@dataclass(frozen=True)
+class DemoTraining:
+    """`make demo`'s short training of one experiment: the [demo] table of its config."""
+    dataset: str                # the replica release it trains on
+    replica: dict               # scaled_release's options: scale, size, split fractions
+    settings: tuple[str, ...]   # key=value overrides of the config, in order
 
 
 def known_experiments() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.toml"))
+
+
+def config_path(experiment: str) -> Path:
+    """training/configs/<experiment>.toml; an unknown experiment lists the configs there."""
+    path = CONFIG_DIR / f"{experiment}.toml"
+    if not path.is_file():
+        raise UsageError(f"unknown experiment {experiment!r}; known: "
+                         f"{', '.join(known_experiments())}")
+    return path
 
 
 def read_toml(path: Path) -> dict:
@@ -58,11 +80,8 @@ def parse_override(text: str) -> dict:
 def load_config(experiment: str, config_file: str | None = None,
                 overrides: Sequence[str] = (), extra: dict | None = None) -> dict:
     """The resolved config of one run (saved as config.json in its run dir)."""
-    path = CONFIG_DIR / f"{experiment}.toml"
-    if not path.is_file():
-        raise UsageError(f"unknown experiment {experiment!r}; known: "
-                         f"{', '.join(known_experiments())}")
-    cfg = read_toml(path)
+    cfg = read_toml(config_path(experiment))
+    cfg.pop("demo", None)  # the demo's settings, not the run's
     if config_file:
         cfg = merge(cfg, read_toml(Path(config_file)), config_file)
     for text in overrides:
@@ -70,6 +89,22 @@ def load_config(experiment: str, config_file: str | None = None,
     if extra:
         cfg = merge(cfg, extra, "overrides")
     return cfg
+
+
+def demo_trainings() -> dict[str, DemoTraining]:
+    """The experiments `make demo` trains: the configs with a [demo] table, by name."""
+    trainings = {}
+    for name in known_experiments():
+        path = config_path(name)
+        demo = read_toml(path).get("demo")
+        if demo is None:
+            continue
+        if not isinstance(demo, dict) or sorted(demo) != sorted(DEMO_KEYS):
+            raise UsageError(f"{path}: [demo] takes {', '.join(DEMO_KEYS)}; it has "
+                             f"{', '.join(demo) if isinstance(demo, dict) else repr(demo)}")
+        trainings[name] = DemoTraining(demo["dataset"], dict(demo["replica"]),
+                                       tuple(demo["settings"]))
+    return trainings
 
 
 def save_config(cfg: dict, run_dir: Path) -> None:

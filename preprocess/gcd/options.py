@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.definitions import (DATASET_KEYS, check_keys, choose, option_names,
-                                    read_definition)
+                                    read_definition, recorded)
 from preprocess.images import RESIZE_MODES
 
 KINDS = ("covers", "team")
@@ -41,7 +41,8 @@ class GcdOptions:
                       size=tuple(values.pop("size", (200, 300))),
                       description=raw.get("description", ""),
                       share=raw.get("share", "full"),
-                      definition={**raw, "options": {**raw.get("options", {}), **overrides}},
+                      definition={**recorded(raw),
+                                  "options": {**raw.get("options", {}), **overrides}},
                       **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
         choose("kind", options.kind, KINDS)
         choose("resize_mode", options.resize_mode, RESIZE_MODES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.definitions import (DATASET_KEYS, check_keys, choose, option_names,
-                                    read_definition)
+                                    read_definition, recorded)
 from preprocess.images import RESIZE_MODES
 
 TITLE_ORDERS = ("books", "casefold", "list")
@@ -44,7 +44,8 @@ class Manga109Options:
         values = {**raw.get("options", {}), **overrides}
         options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],
                       size=tuple(values.pop("size")), description=raw.get("description", ""),
-                      definition={**raw, "options": {**raw.get("options", {}), **overrides}},
+                      definition={**recorded(raw),
+                                  "options": {**raw.get("options", {}), **overrides}},
                       **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
         choose("kind", options.kind, ("pages", "panels", "faces"))
         choose("resize_mode", options.resize_mode, RESIZE_MODES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.definitions import (DATASET_KEYS, check_keys, choose, manifests_dir,
-                                    option_names, read_definition)
+                                    option_names, read_definition, recorded)
 
 from .splits import METHODS
 
@@ -54,7 +54,8 @@ class PixivOptions:
                       size=tuple(values.pop("size")), description=raw.get("description", ""),
                       license=raw.get("license", ""),
                       share=raw.get("share", "metadata-only"),
-                      definition={**raw, "options": {**raw.get("options", {}), **overrides}},
+                      definition={**recorded(raw),
+                                  "options": {**raw.get("options", {}), **overrides}},
                       **({"splits": splits} if splits else {}),
                       **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
         choose("kind", options.kind, KINDS)

@@ -85,13 +85,13 @@ def test_a_second_refresh_refuses_while_one_runs(prefect_harness, home):
 
 
 def test_an_unknown_dataset_is_refused():
-    from flows.refresh import datasets_by_source
+    from flows.refresh import datasets_to_refresh
     from core.errors import UsageError
 
-    assert datasets_by_source(["gcd-team-x", "pixiv"]) == {
+    assert datasets_to_refresh(["gcd-team-x", "pixiv"]) == {
         "gcd": ["gcd-team"], "pixiv": ["pixiv-artists", "pixiv-tags"]}
     with pytest.raises(UsageError, match="no dataset 'nope'"):
-        datasets_by_source(["nope"])
+        datasets_to_refresh(["nope"])
 
 
 STATS = {"downloader/request_count": 10, "inkset/stats_file": "runs/crawls/gcd-1.json",

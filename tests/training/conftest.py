@@ -22,12 +22,13 @@ def small_pages(training_home) -> Path:
 
 @pytest.fixture(scope="session")
 def scaled(training_home):
-    """The demo's training replicas (flows/demo.py DEMO_TRAININGS): ~300+ test samples each, at
-    small image sizes so CPU training takes a minute or two. Built on first use, once."""
-    from flows.demo import DEMO_TRAININGS
+    """The demo's training replicas (the [demo] tables of training/configs/): ~300+ test
+    samples each, at small image sizes so CPU training takes a minute or two. Built on first
+    use, once."""
     from replicas.releases import scaled_release
+    from training.config import demo_trainings
 
-    settings = {dataset: options for dataset, options, _ in DEMO_TRAININGS.values()}
+    settings = {demo.dataset: demo.replica for demo in demo_trainings().values()}
     built: dict[str, Path] = {}
 
     def get(name: str) -> Path:

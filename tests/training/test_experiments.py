@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo import DEMO_TRAINING_SETTINGS, DEMO_TRAININGS
+from training.config import demo_trainings
 
 
 @pytest.fixture(autouse=True)
@@ -16,12 +16,11 @@ def work_dir(tmp_path, monkeypatch):
 
 
 def train(experiment: str, release: Path, *settings: str) -> tuple[Path, dict]:
-    """The demo's short training of `experiment` (flows/demo.py), plus `settings`."""
+    """The demo's short training of `experiment` (its config's [demo] table), plus `settings`."""
     from flows.train import train_flow
 
-    demo = DEMO_TRAININGS[experiment][2]
-    run_dir = Path(train_flow(experiment, str(release),
-                              settings=[*DEMO_TRAINING_SETTINGS, *demo, *settings]))
+    demo = demo_trainings()[experiment].settings
+    run_dir = Path(train_flow(experiment, str(release), settings=[*demo, *settings]))
     assert (run_dir / "report.html").is_file() and (run_dir / "config.json").is_file()
     return run_dir, json.loads((run_dir / "metrics.json").read_text())
 

@@ -13,11 +13,12 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-from flows.demo import DEMO_TRAININGS
+from training.config import demo_trainings
 
-# the demo's settings (flows/demo.py DEMO_TRAININGS), a smaller t-SNE map
-DATASET, OPTIONS, DEMO = DEMO_TRAININGS["illust2vec"]
-QUICK = [*DEMO, "data.workers=0", "run.early_stop_patience=0", "eval.tsne_images=120"]
+# the demo's settings (training/configs/illust2vec.toml [demo]), a smaller t-SNE map
+DEMO = demo_trainings()["illust2vec"]
+DATASET = DEMO.dataset
+QUICK = [*DEMO.settings, "data.workers=0", "run.early_stop_patience=0", "eval.tsne_images=120"]
 
 
 @pytest.fixture(scope="module")

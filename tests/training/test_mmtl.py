@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from flows.demo import DEMO_TRAININGS
+from training.config import demo_trainings
 
 
 pytestmark = pytest.mark.slow
 
-# the demo's settings (flows/demo.py DEMO_TRAININGS), with early stopping on the held-out titles
-DATASET, OPTIONS, DEMO = DEMO_TRAININGS["manga-mmtl"]
-QUICK = [*DEMO, "data.workers=0", "run.early_stop_patience=2"]
+# the demo's settings (training/configs/manga-mmtl.toml [demo]), with early stopping on the
+# held-out titles
+DEMO = demo_trainings()["manga-mmtl"]
+DATASET = DEMO.dataset
+QUICK = [*DEMO.settings, "data.workers=0", "run.early_stop_patience=2"]
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ class ComicArtist(SingleLabelClassifier):
     """80/20 splits drawn from the release's samples, repeated with different seeds, grouped by
     source page so the two halves of one spread (or panels of one page) never cross sides."""
 
-    dataset = "manga109-artist-pages"
     image_mode = "L"
     primary_metric = "macro_f1"
     chance_metrics = ("accuracy", "macro_f1")

@@ -20,8 +20,6 @@ class Experiment:
     sections "data", "model", "optim", "run", "eval" and the experiment's own.
     """
 
-    name = ""
-    dataset = ""               # the release dataset it trains on by default
     primary_metric = ""        # early stopping and model selection: higher is better
     chance_metrics: tuple[str, ...] = ()  # metrics the report sets beside their chance level
     image_mode = "RGB"         # "L" or "RGB": what transform() feeds the model

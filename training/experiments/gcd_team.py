@@ -14,7 +14,6 @@ from .classify import augment
 
 
 class GcdTeam(Experiment):
-    dataset = "gcd-team-justice-league"
     image_mode = "RGB"
     primary_metric = "f2"
     chance_metrics = ("accuracy_thresh", "f2")

@@ -35,8 +35,6 @@ def shared_tag_test(targets: np.ndarray, neighbour: np.ndarray, permutations: in
 
 
 class Illust2Vec(Experiment):
-    name = "illust2vec"
-    dataset = "pixiv-tags"
     image_mode = "RGB"
     primary_metric = "map_general"
     chance_metrics = ("map_general", "map_copyright", "map_character", "map_rating")

@@ -21,8 +21,6 @@ from .base import Experiment
 
 
 class MangaMMTL(Experiment):
-    name = "manga-mmtl"
-    dataset = "manga109-faces"
     image_mode = "RGB"
     # early stopping and model selection: mAP ranks the whole list, so it still moves after
     # rank-1 saturates (on easy held-out titles it does from the first epoch)

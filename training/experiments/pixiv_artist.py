@@ -17,7 +17,6 @@ class PixivArtist(SingleLabelClassifier):
     """n-way artist classifier; with model.pair = [i, j] a binary one for one pair of artists
     (training/pairwise.py trains one per pair for the binary pairwise table)."""
 
-    dataset = "pixiv-artists"
     image_mode = "RGB"
     primary_metric = "accuracy"
     chance_metrics = ("accuracy", "macro_f1")
