@@ -137,6 +137,30 @@ def _line_of(path: Path, table: str, key: str) -> int | str:
     return "?"
 
 
+def read_options(name: str | Path, options_class: type, overrides: Mapping[str, Any]
+                 ) -> dict[str, Any]:
+    """The keyword arguments of `options_class` (a stage's frozen options dataclass) from the
+    definition `name` with `overrides` applied: dataset, version, kind, the description, licence
+    and share the class has, every [options] value (lists as tuples), and `definition`, what a
+    release records. Unknown keys and missing required options name the file."""
+    raw = read_definition(name)
+    check_keys(name, "", raw, DATASET_KEYS)
+    check_keys(name, "options", raw.get("options", {}), option_names(options_class))
+    options = {**raw.get("options", {}), **overrides}
+    fields = {f.name: f for f in dataclasses.fields(options_class)}
+    arguments = {"dataset": raw["dataset"], "version": str(raw["version"]), "kind": raw["kind"],
+                 "definition": {**recorded(raw), "options": options},
+                 **{key: raw[key] for key in ("description", "license", "share")
+                    if key in raw and key in fields},
+                 **{key: tuple(v) if isinstance(v, list) else v for key, v in options.items()}}
+    missing = [f for f, spec in fields.items() if f not in arguments
+               and spec.default is dataclasses.MISSING
+               and spec.default_factory is dataclasses.MISSING]
+    if missing:
+        raise DefinitionError(f"{definition_path(name)}: [options] needs {', '.join(missing)}")
+    return arguments
+
+
 def option_names(options_class) -> set[str]:
     """The [options] keys a definition may set: the options dataclass's own fields."""
     return {f.name for f in dataclasses.fields(options_class)} - set(DATASET_KEYS) - {"definition"}

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.definitions import (DATASET_KEYS, check_keys, choose, option_names,
-                                    read_definition, recorded)
+from core.definitions import choose, read_options
 from preprocess.images import RESIZE_MODES
 
 KINDS = ("covers", "team")
@@ -33,17 +32,7 @@ class GcdOptions:
 
     @classmethod
     def load(cls, name: str, **overrides) -> "GcdOptions":
-        raw = read_definition(name)
-        check_keys(name, "", raw, DATASET_KEYS)
-        check_keys(name, "options", raw.get("options", {}), option_names(cls))
-        values = {**raw.get("options", {}), **overrides}
-        options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],
-                      size=tuple(values.pop("size", (200, 300))),
-                      description=raw.get("description", ""),
-                      share=raw.get("share", "full"),
-                      definition={**recorded(raw),
-                                  "options": {**raw.get("options", {}), **overrides}},
-                      **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        options = cls(**read_options(name, cls, overrides))
         choose("kind", options.kind, KINDS)
         choose("resize_mode", options.resize_mode, RESIZE_MODES)
         choose("rebalance", options.rebalance, REBALANCE)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.definitions import (DATASET_KEYS, check_keys, choose, option_names,
-                                    read_definition, recorded)
+from core.definitions import choose, read_options
 from preprocess.images import RESIZE_MODES
 
 TITLE_ORDERS = ("books", "casefold", "list")
@@ -38,15 +37,7 @@ class Manga109Options:
 
     @classmethod
     def load(cls, name: str, **overrides) -> "Manga109Options":
-        raw = read_definition(name)
-        check_keys(name, "", raw, DATASET_KEYS)
-        check_keys(name, "options", raw.get("options", {}), option_names(cls))
-        values = {**raw.get("options", {}), **overrides}
-        options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],
-                      size=tuple(values.pop("size")), description=raw.get("description", ""),
-                      definition={**recorded(raw),
-                                  "options": {**raw.get("options", {}), **overrides}},
-                      **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        options = cls(**read_options(name, cls, overrides))
         choose("kind", options.kind, ("pages", "panels", "faces"))
         choose("resize_mode", options.resize_mode, RESIZE_MODES)
         choose("title_order", options.title_order, TITLE_ORDERS)

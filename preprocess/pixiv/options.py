@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.definitions import (DATASET_KEYS, check_keys, choose, manifests_dir,
-                                    option_names, read_definition, recorded)
+from core.definitions import choose, manifests_dir, read_options
 
 from .splits import METHODS
 
@@ -45,19 +44,11 @@ class PixivOptions:
 
     @classmethod
     def load(cls, name: str, **overrides) -> "PixivOptions":
-        raw = read_definition(name)
-        check_keys(name, "", raw, DATASET_KEYS)
-        check_keys(name, "options", raw.get("options", {}), option_names(cls))
-        values = {**raw.get("options", {}), **overrides}
-        splits = tuple((str(k), float(v)) for k, v in values.pop("splits", {}).items())
-        options = cls(dataset=raw["dataset"], version=str(raw["version"]), kind=raw["kind"],
-                      size=tuple(values.pop("size")), description=raw.get("description", ""),
-                      license=raw.get("license", ""),
-                      share=raw.get("share", "metadata-only"),
-                      definition={**recorded(raw),
-                                  "options": {**raw.get("options", {}), **overrides}},
-                      **({"splits": splits} if splits else {}),
-                      **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+        arguments = read_options(name, cls, overrides)
+        splits = arguments.pop("splits", {})  # {name: fraction} in the file, pairs here
+        if splits:
+            arguments["splits"] = tuple((str(k), float(v)) for k, v in splits.items())
+        options = cls(**arguments)
         choose("kind", options.kind, KINDS)
         choose("resize_mode", options.resize_mode, RESIZE_MODES)
         choose("max_x_restrict", options.max_x_restrict, (0, 1, 2))

@@ -71,3 +71,19 @@ def test_a_release_records_its_definition_without_the_registry_keys():
     for options in (GcdOptions.load("gcd-covers"), Manga109Options.load("manga109-faces"),
                     PixivOptions.load("pixiv-artists-quadrants")):
         assert not {"source", "variant_of"} & set(options.definition)
+
+
+def test_every_stage_reads_its_options_through_one_loader(defs):
+    """read_options: lists become tuples, overrides land in the recorded definition, and a
+    required option that is missing names the file (not a KeyError from deep inside)."""
+    from preprocess.manga109.options import Manga109Options
+
+    options = Manga109Options.load("manga109-faces", size=[32, 48])
+    assert options.size == (32, 48)
+    assert options.definition["options"]["size"] == [32, 48]
+    assert "source" not in options.definition
+    path = defs / "manga109-faces.toml"
+    path.write_text("\n".join(line for line in path.read_text().splitlines()
+                              if not line.startswith("size")))
+    with pytest.raises(DefinitionError, match=r"manga109-faces\.toml: \[options\] needs size"):
+        Manga109Options.load("manga109-faces")
