@@ -12,7 +12,7 @@ from core.errors import UsageError
 from core.paths import project_root
 
 # Top-level keys of a dataset definition (data_manifests/<dataset>.toml); options go in [options].
-# `source` names the stage that builds it (gcd, pixiv, manga109, folder): the registry below.
+# `source` names the stage that builds it (gcd, pixiv, manga109, image-folder): the registry below.
 # `variant_of` marks a variant of another dataset of its source, built only when named (in its
 # place), never by a source's default build: pixiv-artists-quadrants of pixiv-artists.
 DATASET_KEYS = ("dataset", "version", "kind", "description", "license", "share", "source",
@@ -45,7 +45,7 @@ def known_definitions() -> list[str]:
 class Registered:
     """One dataset definition as the registry lists it."""
     name: str             # the file's stem: the name the stages load it by
-    source: str           # the stage that builds it: gcd, pixiv, manga109, folder
+    source: str           # the stage that builds it: gcd, pixiv, manga109, image-folder
     variant_of: str = ""  # "" or the dataset it is built in place of, only when named
 
 

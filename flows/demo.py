@@ -43,7 +43,7 @@ def folder_demo(name: str) -> str:
 def demo_flow() -> list[str]:
     """Build the folder-source releases (the shapes), then each stage's demo; verify them all."""
     logger = get_run_logger()
-    releases = [folder_demo(name) for name in datasets_of("folder")]
+    releases = [folder_demo(name) for name in datasets_of("image-folder")]
     for stage_demo in STAGE_DEMOS:
         releases.extend(stage_demo())
     for release in releases:

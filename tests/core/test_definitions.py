@@ -20,7 +20,7 @@ def defs(tmp_path, monkeypatch):
 
 def test_the_checkout_lists_each_dataset_under_its_source():
     assert datasets_by_source() == {
-        "folder": ("demo-shapes",), "gcd": ("gcd-covers", "gcd-team"),
+        "image-folder": ("demo-shapes",), "gcd": ("gcd-covers", "gcd-team"),
         "manga109": ("manga109-artist-pages", "manga109-artist-panels", "manga109-faces"),
         "pixiv": ("pixiv-artists", "pixiv-tags")}
     # a variant is built only when named: listed with variants=True, never by default
