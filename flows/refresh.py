@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextvars
-import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,13 +11,14 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
+from core import atomic
 from core.definitions import datasets_by_source
 from core.errors import InksetError, UsageError
 from core.paths import work_dirs
-from core.versions import CARD_FILE, LATEST, NEXT, latest_version
+from core.versions import LATEST, NEXT, latest_version
 from flows.lock import refresh_lock
 from flows.train import train_flow
-from preprocess.takedowns import append_takedown, shipped_takedowns, takedown_ids
+from preprocess.takedowns import append_takedown, datasets_shipping, takedown_ids
 
 # The sources a refresh crawls and builds (_crawl, _build), in that order; their datasets are
 # the registry's: the data_manifests/ definitions that name the source (core.definitions).
@@ -164,29 +164,10 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
                   "trained": _train(train, new) if train and new else []}
         report = work_dirs().reports / "refresh" / "last.json"
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        atomic.write_json(report, result)
     if failed:
         raise InksetError("refresh failed for " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
     return result
-
-
-def affected_datasets(ids: frozenset[str]) -> list[str]:
-    """Definition names whose latest release still ships one of `ids`."""
-    import pandas as pd
-    root, hit = work_dirs().releases, set()
-    for dataset_dir in sorted(root.iterdir()) if root.is_dir() else []:
-        version = latest_version(dataset_dir)
-        if version is None:
-            continue
-        release = dataset_dir / version
-        manifest = pd.read_parquet(release / "manifest.parquet", columns=["key", "status",
-                                                                          "source_ids"])
-        kept = manifest[manifest["status"] == "success"]
-        if shipped_takedowns([(k, json.loads(s or "{}")) for k, s in
-                              zip(kept["key"], kept["source_ids"])], ids):
-            card = json.loads((release / CARD_FILE).read_text())
-            hit.add(card.get("definition", {}).get("dataset") or dataset_dir.name)
-    return sorted(hit)
 
 
 def _refresh_command(args: argparse.Namespace) -> int:
@@ -200,7 +181,7 @@ def _refresh_command(args: argparse.Namespace) -> int:
 def _takedown_command(args: argparse.Namespace) -> int:
     entry = append_takedown(args.id, args.reason)
     print(f"takedown listed: {entry.id} ({entry.reason}, {entry.date})")
-    affected = affected_datasets(takedown_ids())
+    affected = datasets_shipping(takedown_ids(), work_dirs().releases)
     if not affected or args.no_rebuild:
         print("no release ships it" if not affected else f"not rebuilt: {', '.join(affected)}")
         return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 from core.errors import InksetError
 from core.paths import work_dirs
 from share import remote
+from share.publish import locked_directory
 
 
 def _report(verb: str, what: str, done, objects: str) -> None:
@@ -18,9 +19,7 @@ def _report(verb: str, what: str, done, objects: str) -> None:
 # An InksetError raised here reaches flows/cli.py's main, which prints it as one line.
 def upload_locked(release: Path, lock: dict, url: str, endpoint_url: str | None) -> int:
     """Upload what `inkset publish` just locked: the release, or its metadata-only export."""
-    export = work_dirs().published / lock["name"] / lock["version"]
-    # publish() locks the export when the card says metadata-only, else the release itself
-    source = export if lock["metadata_only"] and (export / "dataset.json").is_file() else release
+    source = locked_directory(release, lock, work_dirs().published)
     done = remote.publish_to(source, url, endpoint_url=endpoint_url)
     _report("published", f"{source} to {url}", done, "objects sent")
     return 0

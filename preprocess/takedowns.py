@@ -17,6 +17,7 @@ from core import atomic
 from core.errors import InksetError
 from core.keys import KEY_PATTERN
 from core.paths import project_root
+from core.versions import CARD_FILE, latest_version
 
 FIELDS = ("id", "reason", "date")
 SOURCE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[^\s=]+")
@@ -126,3 +127,23 @@ def shipped_takedowns(keys_and_ids: list[tuple[str, dict]], ids: frozenset[str])
         own = {key} | {f"{name}={value}" for name, value in source_ids.items()}
         hits.extend(sorted(own & ids))
     return sorted(set(hits))
+
+
+def datasets_shipping(ids: frozenset[str], releases_root: Path) -> list[str]:
+    """Definition names whose latest release under `releases_root` still ships one of `ids`."""
+    import pandas as pd  # here, not at the top: the CLI imports this module at every start
+
+    hit = set()
+    for dataset_dir in sorted(releases_root.iterdir()) if releases_root.is_dir() else []:
+        version = latest_version(dataset_dir)
+        if version is None:
+            continue
+        release = dataset_dir / version
+        manifest = pd.read_parquet(release / "manifest.parquet", columns=["key", "status",
+                                                                          "source_ids"])
+        kept = manifest[manifest["status"] == "success"]
+        if shipped_takedowns([(k, json.loads(s or "{}")) for k, s in
+                              zip(kept["key"], kept["source_ids"])], ids):
+            card = json.loads((release / CARD_FILE).read_text())
+            hit.add(card.get("definition", {}).get("dataset") or dataset_dir.name)
+    return sorted(hit)

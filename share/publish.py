@@ -47,6 +47,12 @@ def write_lock(release_dir: Path, locks_dir: Path) -> Path:
     return path
 
 
+def locked_directory(release_dir: Path, lock: dict, published_root: Path) -> Path:
+    """What a lock from publish() stands for: the metadata-only export it made, else the release."""
+    export = published_root / lock["name"] / lock["version"]
+    return export if lock["metadata_only"] and (export / CARD_FILE).is_file() else release_dir
+
+
 def export_metadata_only(release_dir: Path, out_dir: Path) -> Path:
     """Copy what lets others rebuild the release without its images: manifest, labels, card."""
     verify_release(release_dir)

@@ -95,44 +95,55 @@ def _setup_samples(experiment: Experiment):
 
 def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distributed.Dist,
                resume: bool) -> None:
-    cfg, data, optim, run = (experiment.cfg, experiment.cfg["data"], experiment.cfg["optim"],
-                             experiment.cfg["run"])
+    """One repeat: resume or set up, build the model and loaders, then train epoch by epoch
+    (validate, checkpoint) until the last epoch or an early stop."""
+    run = experiment.cfg["run"]
     seed = run["seed"] + repeat
     seed_everything(seed)
     experiment.repeat = repeat
-    last_path = checkpoint_path(run_dir, repeat)
+    saved = _restore_or_setup(experiment, checkpoint_path(run_dir, repeat), resume)
+    if saved is not None and saved["finished"]:
+        log.info("repeat %d finished earlier; skipped", repeat)
+        return
+    training = _Repeat(experiment, repeat, run_dir, d, saved)
+    keys, held_out = _train_and_held_out_keys(experiment)
+    loader = _train_loader(experiment, d, keys, seed, training.start)
+    val_loader = _val_loader(experiment, held_out)
+    for epoch in range(training.start, experiment.cfg["optim"]["epochs"]):
+        record = training.train_epoch(loader, epoch)
+        if val_loader is not None:
+            record["val"] = training.validate(val_loader, epoch)
+        if training.end_epoch(record, epoch):
+            break
+
+
+def _restore_or_setup(experiment: Experiment, last_path: Path, resume: bool) -> dict | None:
+    """The repeat's last checkpoint when resuming (its experiment state restored); otherwise the
+    experiment's one-off setup over the training samples, when it needs one."""
     saved = checkpoint.load(last_path) if resume and last_path.exists() else None
     if saved is not None:
         experiment.state = saved["experiment_state"]
-        if saved["finished"]:
-            log.info("repeat %d finished earlier; skipped", repeat)
-            return
     elif experiment.needs_setup:
         experiment.setup(_setup_samples(experiment))
-    model = experiment.build_model().to(d.device)
-    if run["channels_last"]:
-        model = model.to(memory_format=torch.channels_last)
-    optimizer = build_optimizer(optim, model)
-    scheduler = build_scheduler(optim, optimizer)
-    start, best, stale = 0, -math.inf, 0
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        checkpoint.restore_rng(saved["rng"])
-        start, best, stale = saved["epoch"] + 1, saved["best"], saved["stale"]
-        log.info("repeat %d resumes at epoch %d", repeat, start)
-    trained = torch.compile(model) if run["compile"] else model
-    if d.active:
-        trained = DistributedDataParallel(
-            trained, device_ids=[d.local_rank] if d.device.type == "cuda" else None)
-    train_count = sum(experiment.release.counts.get(s, 0) for s in experiment.train_splits)
+    return saved
+
+
+def _train_and_held_out_keys(experiment: Experiment) -> tuple[set[str] | None, set[str] | None]:
+    """The keys to train on (None: all of the train splits) and those held out of them for early
+    stopping, which the training stream must not see."""
     keys, held_out = experiment.train_keys(), experiment.val_keys()
     if held_out:
         if keys is None:
             manifest = experiment.release.manifest()
             keys = set(manifest[manifest["split"].isin(experiment.train_splits)]["key"])
         keys = keys - held_out
+    return keys, held_out
+
+
+def _train_loader(experiment: Experiment, d: distributed.Dist, keys: set[str] | None, seed: int,
+                  start: int):
+    data = experiment.cfg["data"]
+    train_count = sum(experiment.release.counts.get(s, 0) for s in experiment.train_splits)
     if keys is not None:
         train_count = len(keys)
     stream = train_stream(
@@ -141,50 +152,114 @@ def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distribute
         seed=seed, epoch=start, workers=data["workers"], world_size=d.world_size, keys=keys,
         shuffle_buffer=data["shuffle_buffer"], resampled=d.active or data["resampled"],
         batches_per_epoch=math.ceil(train_count / (data["batch_size"] * d.world_size)))
-    loader = train_loader(stream, data["workers"], pin_memory=d.device.type == "cuda")
-    val_loader = None
-    if run["early_stop_patience"] and held_out:
-        val_loader = exact_loader(experiment, experiment.train_splits, keys=held_out, workers=0)
-    elif run["early_stop_patience"] and present(experiment, experiment.val_splits):
-        val_loader = exact_loader(experiment, experiment.val_splits, workers=0)
-    for epoch in range(start, optim["epochs"]):
-        stats = train_one_epoch(experiment, trained, loader, optimizer, d, amp=run["amp"],
-                                clip_grad=optim["clip_grad"], channels_last=run["channels_last"])
-        stats["loss"] = distributed.mean_across(d, stats["loss"])
-        record = {"repeat": repeat, "epoch": epoch, "lr": optimizer.param_groups[0]["lr"], **stats}
-        scheduler.step()
-        if val_loader is not None:
-            outputs, val_keys = predict_all(experiment, model, val_loader, d.device,
-                                            amp=run["amp"], channels_last=run["channels_last"])
-            record["val"] = _numbers(experiment.metrics(outputs, val_keys))
-            score = record["val"][experiment.primary_metric]
-            if score > best:
-                best, stale = score, 0
-                if d.main:
-                    checkpoint.save(checkpoint_path(run_dir, repeat, "best"),
-                                    model=checkpoint.unwrap(model).state_dict(), epoch=epoch,
-                                    experiment_state=experiment.state, score=score)
-            else:
-                stale += 1
-        stop = bool(run["early_stop_patience"]) and stale >= run["early_stop_patience"]
-        finished = stop or epoch == optim["epochs"] - 1
-        if d.main:
-            checkpoint.save(last_path, model=checkpoint.unwrap(model).state_dict(),
-                            optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                            scaler=None,  # bf16 autocast needs no loss scaling
-                            epoch=epoch, rng=checkpoint.rng_states(), best=best, stale=stale,
-                            finished=finished, experiment_state=experiment.state, config=cfg)
-            append_metrics(run_dir, record)
-            log.info("repeat %d epoch %d: loss %.4f, %.1f samples/s, data wait %.0f%%%s",
-                     repeat, epoch, stats["loss"], stats["samples_per_s"],
-                     100 * stats["data_wait_share"],
-                     f", val {experiment.primary_metric} {record['val'][experiment.primary_metric]:.4f}"
-                     if "val" in record else "")
-        distributed.barrier(d)
+    return train_loader(stream, data["workers"], pin_memory=d.device.type == "cuda")
+
+
+def _val_loader(experiment: Experiment, held_out: set[str] | None):
+    """The early-stopping loader: the held-out training keys, else the val splits, else none."""
+    if not experiment.cfg["run"]["early_stop_patience"]:
+        return None
+    if held_out:
+        return exact_loader(experiment, experiment.train_splits, keys=held_out, workers=0)
+    if present(experiment, experiment.val_splits):
+        return exact_loader(experiment, experiment.val_splits, workers=0)
+    return None
+
+
+class _Repeat:
+    """One repeat's model, optimizer and scheduler, and its early-stop tally (best, stale)."""
+
+    def __init__(self, experiment: Experiment, repeat: int, run_dir: Path, d: distributed.Dist,
+                 saved: dict | None) -> None:
+        self.experiment, self.repeat, self.run_dir, self.d = experiment, repeat, run_dir, d
+        self.run, self.optim = experiment.cfg["run"], experiment.cfg["optim"]
+        self.model = experiment.build_model().to(d.device)
+        if self.run["channels_last"]:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.optimizer = build_optimizer(self.optim, self.model)
+        self.scheduler = build_scheduler(self.optim, self.optimizer)
+        self.start, self.best, self.stale = 0, -math.inf, 0
+        if saved is not None:
+            self._resume(saved)
+        self.trained = self._wrap(self.model)
+
+    def _resume(self, saved: dict) -> None:
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scheduler.load_state_dict(saved["scheduler"])
+        checkpoint.restore_rng(saved["rng"])
+        self.start, self.best, self.stale = saved["epoch"] + 1, saved["best"], saved["stale"]
+        log.info("repeat %d resumes at epoch %d", self.repeat, self.start)
+
+    def _wrap(self, model: torch.nn.Module) -> torch.nn.Module:
+        """What the training steps call: compiled and/or DDP-wrapped; checkpoints and
+        validation keep using the bare model."""
+        trained = torch.compile(model) if self.run["compile"] else model
+        if self.d.active:
+            trained = DistributedDataParallel(
+                trained, device_ids=[self.d.local_rank] if self.d.device.type == "cuda" else None)
+        return trained
+
+    def train_epoch(self, loader, epoch: int) -> dict:
+        """One pass over the training stream; the record of metrics.jsonl (lr before the step)."""
+        stats = train_one_epoch(self.experiment, self.trained, loader, self.optimizer, self.d,
+                                amp=self.run["amp"], clip_grad=self.optim["clip_grad"],
+                                channels_last=self.run["channels_last"])
+        stats["loss"] = distributed.mean_across(self.d, stats["loss"])
+        record = {"repeat": self.repeat, "epoch": epoch,
+                  "lr": self.optimizer.param_groups[0]["lr"], **stats}
+        self.scheduler.step()
+        return record
+
+    def validate(self, val_loader, epoch: int) -> dict:
+        """The scalar val metrics; a new best score is checkpointed, no gain counts as stale."""
+        experiment = self.experiment
+        outputs, val_keys = predict_all(experiment, self.model, val_loader, self.d.device,
+                                        amp=self.run["amp"],
+                                        channels_last=self.run["channels_last"])
+        val = _numbers(experiment.metrics(outputs, val_keys))
+        score = val[experiment.primary_metric]
+        if score > self.best:
+            self.best, self.stale = score, 0
+            if self.d.main:
+                checkpoint.save(checkpoint_path(self.run_dir, self.repeat, "best"),
+                                model=checkpoint.unwrap(self.model).state_dict(), epoch=epoch,
+                                experiment_state=experiment.state, score=score)
+        else:
+            self.stale += 1
+        return val
+
+    def end_epoch(self, record: dict, epoch: int) -> bool:
+        """Checkpoint, record and log the epoch (main process); True when early stopping ends
+        the repeat here."""
+        patience = self.run["early_stop_patience"]
+        stop = bool(patience) and self.stale >= patience
+        if self.d.main:
+            self._save_last(epoch, finished=stop or epoch == self.optim["epochs"] - 1)
+            append_metrics(self.run_dir, record)
+            self._log_epoch(record, epoch)
+        distributed.barrier(self.d)
         if stop:
-            log.info("repeat %d: early stop after epoch %d (no gain in %d epochs)", repeat, epoch,
-                     stale)
-            break
+            log.info("repeat %d: early stop after epoch %d (no gain in %d epochs)", self.repeat,
+                     epoch, self.stale)
+        return stop
+
+    def _save_last(self, epoch: int, finished: bool) -> None:
+        checkpoint.save(checkpoint_path(self.run_dir, self.repeat),
+                        model=checkpoint.unwrap(self.model).state_dict(),
+                        optimizer=self.optimizer.state_dict(),
+                        scheduler=self.scheduler.state_dict(),
+                        scaler=None,  # bf16 autocast needs no loss scaling
+                        epoch=epoch, rng=checkpoint.rng_states(), best=self.best,
+                        stale=self.stale, finished=finished,
+                        experiment_state=self.experiment.state, config=self.experiment.cfg)
+
+    def _log_epoch(self, record: dict, epoch: int) -> None:
+        metric = self.experiment.primary_metric
+        log.info("repeat %d epoch %d: loss %.4f, %.1f samples/s, data wait %.0f%%%s",
+                 self.repeat, epoch, record["loss"], record["samples_per_s"],
+                 100 * record["data_wait_share"],
+                 f", val {metric} {record['val'][metric]:.4f}" if "val" in record else "")
 
 
 def _numbers(metrics: dict) -> dict:

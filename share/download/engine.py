@@ -36,6 +36,87 @@ def _run_in_workers(jobs: Sequence[Job], render: Callable, rules: Rules, workers
             yield from zip(done, future.result())
 
 
+class _Downloader:
+    """The download thread's asyncio loop, the render pool, and the results handed between them."""
+
+    def __init__(self, jobs: Sequence[Job], render: Callable[[Any, bytes], Any], rules: Rules,
+                 workers: int, spool: Path | None, window: int) -> None:
+        self.jobs, self.render, self.rules = jobs, render, rules
+        self.spool, self.window = spool, window
+        self.results: dict[int, Future] = {}
+        self.ready = threading.Condition()
+        self.failed: list[BaseException] = []
+        self.loop = asyncio.new_event_loop()
+        self.window_slots: asyncio.Semaphore | None = None  # made on the loop, in its thread
+        self.pool = ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"))
+
+    def outcomes(self) -> Iterator[tuple[Job, Any]]:
+        """Start the download thread and yield its outcomes in job order; the pool always shuts."""
+        thread = threading.Thread(target=self._thread_main, name="inkset-downloads", daemon=True)
+        thread.start()
+        try:
+            for position, job in enumerate(self.jobs):
+                outcome = self._wait_for(position).result()
+                self.loop.call_soon_threadsafe(self.window_slots.release)
+                yield job, outcome
+            thread.join()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            if not thread.is_alive():
+                self.loop.close()
+
+    def _wait_for(self, position: int) -> Future:
+        """The future of the job at `position`; a failed download loop is raised here instead."""
+        with self.ready:
+            while position not in self.results and not self.failed:
+                self.ready.wait()
+            if self.failed:
+                raise RuntimeError(f"download loop failed: {self.failed[0]!r}") from self.failed[0]
+            return self.results.pop(position)
+
+    def _deliver(self, position: int, job: Job, got: Any) -> None:
+        """Fetched bytes go to the pool to render; a kept outcome or a failure is ready."""
+        if isinstance(got, bytes):
+            future = self.pool.submit(render_and_spool, self.render, job.payload, got,
+                                      spool_path(self.spool, job))
+        else:
+            future = Future()
+            future.set_result(got)
+        with self.ready:
+            self.results[position] = future
+            self.ready.notify_all()
+
+    async def _one(self, hosts: Hosts, position: int, job: Job) -> None:
+        kept = spooled_outcome(spool_path(self.spool, job))
+        if kept is not None:
+            self._deliver(position, job, kept)
+            return
+        if not await hosts.allowed(job.url):
+            self._deliver(position, job, FetchFailure(None, "robots_disallowed"))
+            return
+        self._deliver(position, job, await hosts.fetch(job.url))
+
+    async def _download_all(self) -> None:
+        # The consumer releases a slot per job it takes, so at most `window` jobs are in flight.
+        self.window_slots = window_slots = asyncio.Semaphore(self.window)
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
+        timeout = aiohttp.ClientTimeout(total=self.rules.timeout)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+            hosts, tasks = Hosts(self.rules, session), []
+            for position, job in enumerate(self.jobs):
+                await window_slots.acquire()
+                tasks.append(asyncio.create_task(self._one(hosts, position, job)))
+            await asyncio.gather(*tasks)
+
+    def _thread_main(self) -> None:
+        try:
+            self.loop.run_until_complete(self._download_all())
+        except BaseException as error:  # noqa: BLE001 - re-raised in the consumer
+            with self.ready:
+                self.failed.append(error)
+                self.ready.notify_all()
+
+
 def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rules,
         workers: int = 2, spool: Path | None = None, window: int = 512, chunk: int = 24
         ) -> Iterator[tuple[Job, Any]]:
@@ -50,69 +131,4 @@ def run(jobs: Sequence[Job], render: Callable[[Any, bytes], Any], *, rules: Rule
            for job in jobs):
         yield from _run_in_workers(jobs, render, rules, workers, spool, chunk)
         return
-    results: dict[int, Future] = {}
-    ready = threading.Condition()
-    failed: list[BaseException] = []
-    loop = asyncio.new_event_loop()
-    holder: dict[str, asyncio.Semaphore] = {}
-    pool = ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"))
-
-    def deliver(position: int, job: Job, got: Any) -> None:
-        """Fetched bytes go to the pool to render; a kept outcome or a failure is ready."""
-        if isinstance(got, bytes):
-            future = pool.submit(render_and_spool, render, job.payload, got,
-                                 spool_path(spool, job))
-        else:
-            future = Future()
-            future.set_result(got)
-        with ready:
-            results[position] = future
-            ready.notify_all()
-
-    async def one(hosts: Hosts, position: int, job: Job) -> None:
-        kept = spooled_outcome(spool_path(spool, job))
-        if kept is not None:
-            deliver(position, job, kept)
-            return
-        if not await hosts.allowed(job.url):
-            deliver(position, job, FetchFailure(None, "robots_disallowed"))
-            return
-        deliver(position, job, await hosts.fetch(job.url))
-
-    async def download_all() -> None:
-        holder["window"] = window_slots = asyncio.Semaphore(window)
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-        timeout = aiohttp.ClientTimeout(total=rules.timeout)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-            hosts, tasks = Hosts(rules, session), []
-            for position, job in enumerate(jobs):
-                await window_slots.acquire()
-                tasks.append(asyncio.create_task(one(hosts, position, job)))
-            await asyncio.gather(*tasks)
-
-    def thread_main() -> None:
-        try:
-            loop.run_until_complete(download_all())
-        except BaseException as error:  # noqa: BLE001 - re-raised in the consumer
-            with ready:
-                failed.append(error)
-                ready.notify_all()
-
-    thread = threading.Thread(target=thread_main, name="inkset-downloads", daemon=True)
-    thread.start()
-    try:
-        for position, job in enumerate(jobs):
-            with ready:
-                while position not in results and not failed:
-                    ready.wait()
-                if failed:
-                    raise RuntimeError(f"download loop failed: {failed[0]!r}") from failed[0]
-                future = results.pop(position)
-            outcome = future.result()
-            loop.call_soon_threadsafe(holder["window"].release)
-            yield job, outcome
-        thread.join()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        if not thread.is_alive():
-            loop.close()
+    yield from _Downloader(jobs, render, rules, workers, spool, window).outcomes()

@@ -13,7 +13,7 @@ from core.errors import InksetError, UsageError
 from core.versions import NEXT, next_version, resolve_release, version_key
 from preprocess.release import ReleaseSpec, Sample, Unit, build_release
 from preprocess.release.verify import VerificationError, verify_release
-from preprocess.takedowns import append_takedown, read_takedowns
+from preprocess.takedowns import append_takedown, datasets_shipping, read_takedowns
 
 SPEC = ReleaseSpec(dataset="toy", version=NEXT, splits=("train",),
                    label_sets={"class": ("a", "b")}, cls_label_set="class")
@@ -117,6 +117,18 @@ def test_takedowns_are_omitted_and_verify_fails_a_release_shipping_one(source, t
     assert verify_release(second.path) == {"train": 2}
     assert json.loads((second.path / "changes.json").read_text())["removed"] == ["k2", "k3"]
     assert [t.date for t in read_takedowns()][0] == "2026-12-04"
+
+
+def test_datasets_shipping_reads_the_latest_release_only(source, tmp_path):
+    root = tmp_path / "releases"
+    assert datasets_shipping(frozenset({"k1"}), root) == []  # no releases yet
+    build(source, root)
+    assert datasets_shipping(frozenset({"item_id=2"}), root) == ["toy"]
+    assert datasets_shipping(frozenset({"k1", "item_id=9"}), root) == ["toy"]
+    assert datasets_shipping(frozenset({"k9", "item_id=9"}), root) == []
+    append_takedown("item_id=2", "rights holder request")
+    build(source, root)  # the new latest version leaves it out; the older one is not read
+    assert datasets_shipping(frozenset({"item_id=2"}), root) == []
 
 
 @pytest.mark.parametrize("text, line, message", [

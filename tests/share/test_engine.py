@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import io
+import time
 
+import pytest
 from PIL import Image
 
 from replicas.common import Faults, LoopbackServer, Reply
 from share.download import engine
+from share.download.fetch import FetchFailure
 from share.download.render import Recipe, Rendered, render_job
 from share.download.rules import Rules, retry_wait
 
@@ -66,3 +69,50 @@ def test_live_sites_get_robots_delay_and_one_event_loop():
     # the per-host delay, seen at the server (0.1 s of slack for a loaded machine's scheduling)
     assert all(b - a >= 0.2 for a, b in zip(starts, starts[1:]))
     assert all(e["user_agent"].startswith("inkset/") for e in log)
+
+
+class _ListedHosts:
+    """Stands in for the engine's Hosts: no network; records which jobs were started."""
+
+    started: list[str] = []
+
+    def __init__(self, rules, session) -> None:
+        pass
+
+    async def allowed(self, url: str) -> bool:
+        return True
+
+    async def fetch(self, url: str):
+        _ListedHosts.started.append(url)
+        if url.endswith("/boom"):
+            raise ValueError("boom")
+        return FetchFailure(None, url)
+
+
+def _live_jobs(names):
+    return [engine.Job(str(i), f"http://127.0.0.1:9/{n}", None) for i, n in enumerate(names)]
+
+
+def test_live_path_keeps_job_order_and_the_window_bound(monkeypatch):
+    monkeypatch.setattr(engine, "Hosts", _ListedHosts)
+    monkeypatch.setattr(_ListedHosts, "started", [])
+    names = [f"{i}.jpg" for i in range(8)]
+    taken = []
+    for position, (job, outcome) in enumerate(engine.run(
+            _live_jobs(names), render_job, rules=Rules(polite_loopback=True), window=2)):
+        time.sleep(0.02)  # a slow consumer: the download loop runs ahead as far as it may
+        assert len(_ListedHosts.started) <= position + 1 + 2
+        taken.append((job.spool_name, outcome.reason))
+    assert taken == [(str(i), f"http://127.0.0.1:9/{n}") for i, n in enumerate(names)]
+
+
+def test_live_path_raises_a_failed_download_loop_and_closes_early(monkeypatch):
+    monkeypatch.setattr(engine, "Hosts", _ListedHosts)
+    rules = Rules(polite_loopback=True)
+    with pytest.raises(RuntimeError, match="download loop failed") as failed:
+        list(engine.run(_live_jobs(["a.jpg", "boom"]), render_job, rules=rules))
+    assert isinstance(failed.value.__cause__, ValueError)
+    outcomes = engine.run(_live_jobs(["a.jpg", "b.jpg", "c.jpg"]), render_job, rules=rules,
+                          window=1)
+    assert next(outcomes)[0].spool_name == "0"
+    outcomes.close()  # the pool shuts down; the daemon download thread is left waiting
