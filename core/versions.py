@@ -41,6 +41,13 @@ def latest_version(dataset_dir: Path) -> str | None:
     return versions[-1] if versions else None
 
 
+def latest_versions(releases_root: Path) -> dict[str, str | None]:
+    """Each dataset folder under `releases_root` -> its latest complete version (None: none yet)."""
+    if not releases_root.is_dir():
+        return {}
+    return {d.name: latest_version(d) for d in releases_root.iterdir() if d.is_dir()}
+
+
 def write_latest(dataset_dir: Path, version: str) -> None:
     """Point `latest` at `version` (atomic rename), unless it already names a newer one."""
     current = latest_version(dataset_dir)

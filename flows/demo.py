@@ -12,7 +12,7 @@ from core.errors import UsageError
 from core.paths import check_writable, work_dirs
 from flows import gcd, manga109, pixiv
 from flows.release import folder_release_flow
-from flows.train import summary_line, train_flow
+from flows.train import train_flow
 from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
 from replicas.shapes import generate_shapes
@@ -87,6 +87,8 @@ def _demo_command(args: argparse.Namespace) -> int:
     shards = json.loads((first / "dataset.json").read_text())["shards"]
     print(f"\nLoad one (run inside {first}):\n" + loading_snippet(shards))
     if runs:
+        from training.report import summary_line  # loads torch: only after trainings ran
+
         print("\nShort trainings on replica releases (test metric beside chance):")
         for run in runs:
             print(f"  {summary_line(run)}\n    report: {Path(run) / 'report.html'}")

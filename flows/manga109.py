@@ -16,7 +16,7 @@ from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
 from preprocess.manga109.root import check_annotations, check_root
 from preprocess.release import build_release
-from replicas.manga109 import generate_release
+from replicas.manga109 import ensure_release
 
 # The generator's titles are not in the Yanagisawa lists: its faces split by title hash.
 REPLICA_OVERRIDES = {"manga109-faces": {"split": "title_hash", "test_fraction": 0.3}}
@@ -24,13 +24,7 @@ REPLICA_OVERRIDES = {"manga109-faces": {"split": "title_hash", "test_fraction": 
 
 @task
 def generate_replica(titles: int, spreads: int) -> str:
-    root = work_dirs().cache / "manga109-replica"
-    books = root / "books.txt"
-    # more titles asked for (the replica's next state): the generator is deterministic per
-    # title, so the titles already there are written again byte for byte and one is added
-    if not books.exists() or len(books.read_text().split()) != titles:
-        generate_release(root, titles=titles, spreads=spreads)
-    return str(root)
+    return str(ensure_release(work_dirs().cache / "manga109-replica", titles, spreads))
 
 
 @task

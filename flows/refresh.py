@@ -15,7 +15,7 @@ from core import atomic
 from core.definitions import datasets_by_source
 from core.errors import InksetError, UsageError
 from core.paths import work_dirs
-from core.versions import LATEST, NEXT, latest_version
+from core.versions import LATEST, NEXT, latest_versions
 from flows.lock import refresh_lock
 from flows.train import train_flow
 from preprocess.takedowns import append_takedown, datasets_shipping, takedown_ids
@@ -47,13 +47,6 @@ def datasets_to_refresh(datasets: list[str] | None) -> dict[str, list[str]]:
                              f"(or a source: {', '.join(SOURCES)})")
         chosen.setdefault(known[base], []).append(base)
     return {source: sorted(set(names)) for source, names in chosen.items()}
-
-
-def _latest_versions() -> dict[str, str | None]:
-    root = work_dirs().releases
-    if not root.is_dir():
-        return {}
-    return {d.name: latest_version(d) for d in root.iterdir() if d.is_dir()}
 
 
 def _crawl(source: str, site: str, replica: dict) -> dict:
@@ -128,7 +121,7 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
     logger = get_run_logger()
     chosen = datasets_to_refresh(datasets)
     with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
-        before = _latest_versions()
+        before = latest_versions(work_dirs().releases)
         new, unchanged, failed, image_bytes, crawls, seconds = {}, [], {}, 0, {}, {}
         crawled = _crawl_all(list(chosen), source, replica or {}) if crawl else {}
         for name, names in chosen.items():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -90,25 +89,9 @@ def train_flow(experiment: str, release: str | None = None, overrides: dict | No
     return run_dir
 
 
-def summary_line(run_dir: str) -> str:
-    """One line: the primary metric beside its chance level."""
-    from training.report import chance_of
-
-    result = json.loads((Path(run_dir) / "metrics.json").read_text())
-    name = result["primary_metric"]
-    chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    # repeats training different models (Manga-MMTL's M1..M5): one figure per model
-    summaries = result.get("summary_by_variant") or {"": result["summary"]}
-    ours = ", ".join(f"{(variant + ' ') if variant else ''}{s[name]['mean']:.3f} ± "
-                     f"{s[name]['std']:.3f} (n={s[name]['n']})"
-                     for variant, s in summaries.items())
-    baseline = chance_of(chance, name)
-    extra = "".join(f", {k} {v:.2g}" for k, v in chance.items() if k.startswith("binomial_p"))
-    return (f"{result['experiment']}: test {name} {ours} vs chance "
-            f"{baseline if isinstance(baseline, str) else format(baseline, '.3f')}{extra}")
-
-
 def _train_command(args: argparse.Namespace) -> int:
+    from training.report import summary_line  # loads torch: only when a command needs it
+
     if args.resume:
         read_run_config(Path(args.resume))  # not a run dir: one line, before any server starts
     else:  # an unknown experiment, config key or release: one line, before any server starts
@@ -126,6 +109,7 @@ def _train_command(args: argparse.Namespace) -> int:
 
 def _evaluate_command(args: argparse.Namespace) -> int:
     from training.evaluate import evaluate_run
+    from training.report import summary_line
 
     evaluate_run(Path(args.run_dir))
     print(summary_line(args.run_dir))

@@ -198,3 +198,13 @@ def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 
         (root / "annotations" / f"{title}.xml").write_text(writer.xml(characters),
                                                            encoding="utf-8")
     return truth
+
+
+def ensure_release(root: Path, titles: int = 9, spreads: int = 8) -> Path:
+    """The generated release at `root`, written when absent or when it has another number of
+    titles (the replica's next state: the generator is deterministic per title, so the titles
+    already there are written again byte for byte and one is added)."""
+    books = Path(root) / "books.txt"
+    if not books.exists() or len(books.read_text().split()) != titles:
+        generate_release(root, titles=titles, spreads=spreads)
+    return Path(root)

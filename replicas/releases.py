@@ -19,7 +19,7 @@ from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
 from replicas import gcd as gcd_replica
 from replicas import pixiv as pixiv_replica
-from replicas.manga109 import generate_release
+from replicas.manga109 import ensure_release
 
 # The replica's titles are not in the Yanagisawa lists: faces split by title hash, as in the demo.
 MANGA109_DEFAULTS = {"manga109-faces": {"split": "title_hash", "test_fraction": 0.3}}
@@ -53,8 +53,7 @@ def scaled_release(name: str, *, scale: int, home: Path | None = None, workers: 
     source = known[choose_dataset(name, known)]
     if source == "manga109":
         root = dirs.cache / f"manga109-replica-x{scale}"
-        if not (root / "books.txt").exists():
-            generate_release(root, titles=9, spreads=8 * scale)
+        ensure_release(root, titles=9, spreads=8 * scale)
         spec, items = manga109_plan(
             root, Manga109Options.load(name, **{**MANGA109_DEFAULTS.get(name, {}), **options}),
             cache_dir=dirs.cache)

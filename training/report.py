@@ -146,3 +146,19 @@ def write_report(run_dir: Path) -> Path:
             + "\n".join(body))
     atomic.write_text(run_dir / "report.html", page)
     return run_dir / "report.html"
+
+
+def summary_line(run_dir: str) -> str:
+    """One line: the primary metric beside its chance level."""
+    result = json.loads((Path(run_dir) / "metrics.json").read_text())
+    name = result["primary_metric"]
+    chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
+    # repeats training different models (Manga-MMTL's M1..M5): one figure per model
+    summaries = result.get("summary_by_variant") or {"": result["summary"]}
+    ours = ", ".join(f"{(variant + ' ') if variant else ''}{s[name]['mean']:.3f} ± "
+                     f"{s[name]['std']:.3f} (n={s[name]['n']})"
+                     for variant, s in summaries.items())
+    baseline = chance_of(chance, name)
+    extra = "".join(f", {k} {v:.2g}" for k, v in chance.items() if k.startswith("binomial_p"))
+    return (f"{result['experiment']}: test {name} {ours} vs chance "
+            f"{baseline if isinstance(baseline, str) else format(baseline, '.3f')}{extra}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flows.train import summary_line
-from training.report import _is_test, _metrics_table, chance_of, seed_of
+from training.report import _is_test, _metrics_table, chance_of, seed_of, summary_line
 
 
 def spread(mean, n=1):
