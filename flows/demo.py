@@ -11,6 +11,7 @@ from core.definitions import DATASET_KEYS, check_keys, datasets_of, read_definit
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
 from flows import gcd, manga109, pixiv
+from flows.options import add_source_option
 from flows.release import folder_release_flow
 from flows.train import train_flow
 from preprocess.release.card import loading_snippet
@@ -97,7 +98,7 @@ def _demo_command(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="the whole pipeline offline on replica sources")
-    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    add_source_option(p)
     p.add_argument("--no-training", action="store_true",
                    help="build and verify the releases only (no short trainings)")
     p.set_defaults(func=_demo_command)

@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task
 from core.definitions import choose_dataset, datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
-from flows.options import add_render_options
+from flows.options import add_render_options, add_source_option
 from preprocess.gcd.datasets import plan, read_issues, render
 from preprocess.gcd.options import GcdOptions
 from preprocess.gcd.team_table import team_table, write_team_table
@@ -182,8 +182,7 @@ def _datasets_command(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("crawl-gcd", help="crawl GCD covers + metadata into data/raw/gcd")
-    p.add_argument("--source", choices=("replica", "live"), default="replica",
-                   help="replica: a loopback GCD started for the crawl; live: comics.org")
+    add_source_option(p, "replica: a loopback GCD started for the crawl; live: comics.org")
     p.add_argument("--publishers", help="publisher ids, comma-separated")
     p.add_argument("--series", help="series ids, comma-separated")
     p.add_argument("--issues", help="issue ids, comma-separated; ids given replace "
@@ -197,8 +196,7 @@ def register(subparsers) -> None:
     p.add_argument("--max-issues", type=int, help="stop after this many new issues")
     p.set_defaults(func=_crawl_command)
     p = subparsers.add_parser("gcd", help="GCD datasets: gcd-covers, gcd-team-<team>, team table")
-    p.add_argument("--source", choices=("replica", "live"), default="replica",
-                   help="replica: crawl the loopback GCD first if nothing is crawled yet")
+    add_source_option(p, "replica: crawl the loopback GCD first if nothing is crawled yet")
     p.add_argument("--datasets", help="comma-separated; default: every definition with "
                    "source = \"gcd\" in data_manifests/")
     add_render_options(p)

@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from core.definitions import datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
-from flows.options import add_render_options
+from flows.options import add_render_options, add_source_option
 from preprocess.manga109.datasets import plan, render
 from preprocess.manga109.options import Manga109Options
 from preprocess.manga109.root import check_annotations, check_root
@@ -78,8 +78,7 @@ def _command(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("manga109", help="Manga109 pages / panels / faces datasets")
-    p.add_argument("--source", choices=("replica", "live"), default="replica",
-                   help="replica: the generated release (unless MANGA109_ROOT is set)")
+    add_source_option(p, "replica: the generated release (unless MANGA109_ROOT is set)")
     p.add_argument("--root", help="an unpacked Manga109 release (default: $MANGA109_ROOT)")
     add_render_options(p)
     p.set_defaults(func=_command)

@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger, task
 from core.definitions import choose, choose_dataset, datasets_of
 from core.errors import UsageError
 from core.paths import check_writable, work_dirs
-from flows.options import add_render_options
+from flows.options import add_render_options, add_source_option
 from preprocess.pixiv.datasets import plan, render
 from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
@@ -143,8 +143,7 @@ def _datasets_command(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("crawl-pixiv", help="crawl Pixiv artists into data/raw/pixiv")
-    p.add_argument("--source", choices=("replica", "live"), default="replica",
-                   help="replica: a loopback Pixiv started for the crawl; live: pixiv.net")
+    add_source_option(p, "replica: a loopback Pixiv started for the crawl; live: pixiv.net")
     p.add_argument("--i-have-permission", action="store_true",
                    help="confirm you may crawl these artists' works (required with --source live)")
     p.add_argument("--profile", choices=("polite", "fast-loopback"),
@@ -160,8 +159,7 @@ def register(subparsers) -> None:
     p.add_argument("--works", type=int, default=DEMO_WORKS, help="replica works per artist")
     p.set_defaults(func=_crawl_command)
     p = subparsers.add_parser("pixiv", help="Pixiv datasets: pixiv-artists, pixiv-tags")
-    p.add_argument("--source", choices=("replica", "live"), default="replica",
-                   help="replica: crawl the replica first when data/raw/pixiv is empty")
+    add_source_option(p, "replica: crawl the replica first when data/raw/pixiv is empty")
     p.add_argument("--datasets", help="comma-separated; default: every definition with "
                    "source = \"pixiv\" in data_manifests/ but the variants (variant_of)")
     p.add_argument("--quadrants", action="store_true",

@@ -17,6 +17,7 @@ from core.errors import InksetError, UsageError
 from core.paths import work_dirs
 from core.versions import LATEST, NEXT, latest_versions
 from flows.lock import refresh_lock
+from flows.options import add_source_option
 from flows.train import train_flow
 from preprocess.takedowns import append_takedown, datasets_shipping, takedown_ids
 
@@ -189,7 +190,7 @@ def register(subparsers) -> None:
                               f"only on change (`{LATEST}` points at it), changes.json")
     p.add_argument("datasets", nargs="*", help="definitions or sources (default: all): "
                    + ", ".join(SOURCES))
-    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    add_source_option(p)
     p.add_argument("--no-crawl", action="store_true", help="rebuild from the raw stores only")
     p.add_argument("--train", metavar="EXP", help="train this experiment on each new version")
     p.add_argument("--wait", type=float, default=0.0,
@@ -201,7 +202,7 @@ def register(subparsers) -> None:
     p.add_argument("id", help="a sample key, or <source id name>=<value> (e.g. cover_id=1234)")
     p.add_argument("--reason", required=True)
     p.add_argument("--no-rebuild", action="store_true")
-    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    add_source_option(p)
     p.add_argument("--wait", type=float, default=0.0)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=_takedown_command)

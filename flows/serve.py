@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.errors import InksetError, UsageError
 from core.paths import project_root, work_dirs
+from flows.options import add_source_option
 
 SCHEDULES = project_root() / "data_manifests" / "schedules.toml"
 
@@ -167,7 +168,7 @@ def register(subparsers) -> None:
                               "refresh deployments (data_manifests/schedules.toml)")
     p.add_argument("--port", type=int, default=4200, help="0: a free port")
     p.add_argument("--sources", help="comma-separated (default: gcd,pixiv,manga109)")
-    p.add_argument("--source", choices=("replica", "live"), default="replica")
+    add_source_option(p)
     p.add_argument("--interval", type=float, help="seconds between runs instead of the cron "
                    "schedules (for trying it out)")
     p.add_argument("--replica-artists", type=int, help=argparse.SUPPRESS)
