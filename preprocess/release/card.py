@@ -131,7 +131,7 @@ def share_note(spec: ReleaseSpec) -> str:
 def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
                counts_by_split: Mapping[str, Mapping[str, int]],
                shard_counts: Mapping[str, list], changes: Mapping[str, Any] | None = None) -> None:
-    """README.md and card.html: counts, changes since the previous version, labels, pictures,
+    """README.md and card.html: counts, changes since the previous version, labels, figures,
     licence, loading."""
     from .changes import card_section  # changes imports versions; keep card importable alone
 

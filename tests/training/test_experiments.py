@@ -44,9 +44,9 @@ def test_artist_pages_beats_chance_over_repeated_grouped_splits(prefect_harness,
     values = [r["per_class_f1"][first] for r in result["repeats"]]
     assert per_class[first]["mean"] == pytest.approx(sum(values) / 2)
     assert result["release"]["dataset"] == "manga109-artist-pages"
-    for picture in ("confusion_matrix.png", "actmax_classes.png", "actmax_units.png",
-                    "curves.png"):
-        assert (run_dir / picture).stat().st_size > 1000
+    for figure in ("confusion_matrix.png", "actmax_classes.png", "actmax_units.png",
+                   "curves.png"):
+        assert (run_dir / figure).stat().st_size > 1000
     page = (run_dir / "report.html").read_text()
     assert result["release"]["sha256_of_SHA256SUMS"] in page and "0.84" in page
 
