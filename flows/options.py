@@ -1,12 +1,12 @@
 """Command-line options that several stage commands share."""
 from __future__ import annotations
 
-SOURCES = ("replica", "live")  # the loopback replicas (default, offline) or the real sites
+SITES = ("replica", "live")  # the loopback replicas (default, offline) or the real sites
 
 
 def add_source_option(parser, help: str | None = None) -> None:
     """--source replica|live: where a stage reads or crawls from."""
-    parser.add_argument("--source", choices=SOURCES, default="replica", help=help)
+    parser.add_argument("--source", choices=SITES, default="replica", help=help)
 
 
 def add_render_options(parser) -> None:

@@ -1,4 +1,5 @@
-"""Rendering units of work: in order, one bad unit a failed row, in-process, in a pool or on Dask."""
+"""Rendering units of work in order, in this process, a process pool or on Dask; an exception in
+one unit becomes that unit's failed rows."""
 from __future__ import annotations
 
 import logging
@@ -32,7 +33,8 @@ def render_units(units: list[Unit], render: Render, workers: int, dask: str | No
 
 def _render_in_processes(units: list[Unit], render: Render, workers: int
                          ) -> Iterator[tuple[Unit, Any]]:
-    """Render units in order; with workers > 1, in a process pool at most 4 units ahead per worker."""
+    """Render units in order; with workers > 1, in a process pool at most 4 units ahead per
+    worker."""
     if workers <= 1:
         for unit in units:
             yield unit, safe_render(render, unit.payload)
