@@ -44,6 +44,7 @@ class Issue:
     genre: str
     markup: str                                # "new" (2025 Tailwind) or "old" (pre-2025)
     has_cover_sequence: bool = True
+    cover_only: bool = False                   # indexed cover-only: no sequence at all
     pencils: str = "Carmine Infantino"
     inks: str = "Murphy Anderson"
     publication_date: str = "July 1965"
@@ -101,8 +102,10 @@ def _characters_field(index: int, universe: tuple, rng: random.Random) -> tuple[
 
 
 def generate_truth(publishers: int = 2, series_per_publisher: int = 2,
-                   issues_per_series: int = 15, seed: int = 0, broken: int = 0) -> GcdTruth:
-    """A small GCD. `broken` issues (the last ones) have a page without a cover sequence."""
+                   issues_per_series: int = 15, seed: int = 0, broken: int = 0,
+                   cover_only: int = 0) -> GcdTruth:
+    """A small GCD. `broken` issues (the last ones) have a page without a cover sequence;
+    `cover_only` issues (the first ones) are indexed cover-only: a cover, no sequence."""
     rng = random.Random(seed)
     truth = GcdTruth()
     issue_id, cover_id, count = 110_000, 224_100, 0
@@ -126,6 +129,9 @@ def generate_truth(publishers: int = 2, series_per_publisher: int = 2,
     for issue in sorted(truth.issues.values(), key=lambda i: i.issue_id)[len(truth.issues)
                                                                          - broken:]:
         truth.issues[issue.issue_id] = Issue(**{**issue.__dict__, "has_cover_sequence": False})
+    for issue in sorted(truth.issues.values(), key=lambda i: i.issue_id)[:cover_only]:
+        truth.issues[issue.issue_id] = replace(issue, cover_only=True, characters_raw="",
+                                               characters=frozenset(), teams=())
     return truth
 
 

@@ -18,41 +18,6 @@ def page_reply(title: str, body: str) -> Reply:
     return Reply(200, text.encode())
 
 
-def _pages(total: int, size: int) -> int:
-    return max(1, -(-total // size))
-
-
-def tw_pagination(page: int, total: int, size: int) -> str:
-    """bits/tw_pagination_bar.html: arrows &#5176; / &#5171; around numbered links."""
-    pages = _pages(total, size)
-    if pages == 1:
-        return (f'<div class="flex flex-1 justify-end"><ul class="flex items-center h-8 px-2">'
-                f'<li> <span class="flex rounded">{page}</span> </li></ul></div>')
-    cell = "flex items-center justify-center px-2 h-8 bg-blue-100 border border-gray-400"
-    prev = (f'<a class="{cell} rounded-s-lg" href="?page={page - 1}">&#5176;</a>' if page > 1
-            else f'<span class="{cell} rounded-s-lg">&#5176;</span>')
-    after = (f'<a class="{cell} rounded-e-lg" href="?page={page + 1}">&#5171;</a>'
-             if page < pages else f'<span class="{cell} rounded-e-lg">&#5171;</span>')
-    numbers = "".join(f'<li><span class="{cell} bg-blue-300">{n}</span></li>' if n == page
-                      else f'<li><a class="{cell}" href="?page={n}">{n}</a></li>'
-                      for n in range(1, pages + 1))
-    return (f'<div class="flex flex-1 justify-end"><div class="flex"><ul class="max-lg:hidden '
-            f'flex items-center h-8 px-2"><li>{prev}</li>{numbers}<li>{after}</li></ul>'
-            f'</div></div>')
-
-
-def old_pagination(page: int, total: int, size: int) -> str:
-    """bits/pagination_bar.html: "< Previous | 1 | 2 | Next >", links with ?style=&page=."""
-    pages = _pages(total, size)
-    prev = (f'<a href="?style=default&amp;page={page - 1}">&lt; Previous</a>' if page > 1
-            else "&lt; Previous")
-    after = (f'<a href="?style=default&amp;page={page + 1}">Next &gt;</a>' if page < pages
-             else "Next &gt;")
-    numbers = " | ".join(str(n) if n == page else f'<a href="?style=default&amp;page={n}">{n}</a>'
-                         for n in range(1, pages + 1))
-    return f'<div class="right pagination">{prev} | {numbers} | {after}</div>'
-
-
 def issue_html(issue: Issue, series: str, publisher: tuple[str, str], cover: str) -> str:
     """The issue page body in the issue's markup; the cover sequence is the first story.
 
@@ -61,8 +26,8 @@ def issue_html(issue: Issue, series: str, publisher: tuple[str, str], cover: str
     """
     other = Issue(**{**issue.__dict__, "characters_raw": "Somebody Else; Another Person",
                      "teams": (), "characters": frozenset()})
-    cover_story = (issue, "cover") if issue.has_cover_sequence else None
-    stories = [(other, "comic story")]
+    cover_story = (issue, "cover") if issue.has_cover_sequence and not issue.cover_only else None
+    stories = [] if issue.cover_only else [(other, "comic story")]
     if issue.markup == "new":
         return _new_issue(issue, series, publisher, cover, cover_story, stories)
     return _old_issue(issue, series, publisher, cover, cover_story, stories)

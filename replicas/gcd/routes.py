@@ -14,8 +14,10 @@ from urllib.parse import parse_qs, urlparse
 
 from replicas.common import Faults, LoopbackServer, Reply
 from replicas.gcd.data import GcdTruth, Issue, draw_cover
-from replicas.gcd.pages import (issue_html, json_reply, old_pagination, page_reply,
-                                        tw_pagination)
+from replicas.gcd.api_replies import issue_reply, publisher_reply, series_reply
+from replicas.gcd.listings import (current_gallery, current_publisher, old_gallery,
+                                   old_publisher)
+from replicas.gcd.pages import issue_html, json_reply, page_reply
 
 ROBOTS = "User-agent: *\nDisallow: /*history/\nDisallow: /searchNew/\nDisallow: /admin/\n"
 CHALLENGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
@@ -24,10 +26,19 @@ PAGE_SIZE = 50  # the real site's galleries and API lists
 
 
 def upload_stamp(issue: Issue) -> str:
-    """The cover URL's cache-buster: it changes with every upload of the cover."""
-    if not issue.cover_upload:
-        return f"{issue.cover_id % 9973:x}"
-    return f"{zlib.crc32(f'{issue.cover_id}/{issue.cover_upload}'.encode()):x}"
+    """The cover URL's cache-buster, `str(hash(cover.last_upload))` in gcd-django's
+    views/covers.py get_image_tag: a signed decimal integer that changes with every upload."""
+    stamp = zlib.crc32(f"{issue.cover_id}/{issue.cover_upload}".encode())
+    return str((stamp * 2_654_435_761) % 2**63 - 2**62)
+
+
+def descriptor(issue: Issue) -> str:
+    """Issue.full_descriptor for an issue without a variant name: its number."""
+    return issue.number
+
+
+def total_covers(count: int) -> str:
+    return f"{count} cover{'s' if count != 1 else ''}"
 
 
 class GcdReplica:
@@ -54,11 +65,19 @@ class GcdReplica:
         self._site.__exit__(*exc)
         self._images.__exit__(*exc)
 
-    def cover_url(self, issue: Issue, width: int = 400) -> str:
-        # the double slash and the cache-buster are the real host's: gcd-django appends
-        # `?<hash(cover.last_upload)>`, so a replacement upload shows as another query
-        return (f"{self.image_base}//img/gcd/covers_by_id/{issue.cover_id // 1000}/w{width}/"
-                f"{issue.cover_id}.jpg?{upload_stamp(issue)}")
+    def cover_url(self, issue: Issue, width: int = 400, stamp: bool = True) -> str:
+        # the double slash and the cache-buster are the real host's: the site's pages append
+        # `?<hash(cover.last_upload)>`, so a replacement upload shows as another query; the
+        # API's `cover` (IssueSerializer.get_cover) has no query (stamp=False)
+        url = (f"{self.image_base}//img/gcd/covers_by_id/{issue.cover_id // 1000}/w{width}/"
+               f"{issue.cover_id}.jpg")
+        return f"{url}?{upload_stamp(issue)}" if stamp else url
+
+    def layout(self, kind: str, number: int) -> str:
+        """Which layout a listing is served in: series and publishers alternate between the
+        current one and the old one, so a crawl of the replica meets both."""
+        ids = sorted(self.truth.series if kind == "series" else self.truth.publishers)
+        return "current" if ids.index(number) % 2 == 0 else "old"
 
     def cover_bytes(self, cover_id: int, width: int = 400) -> bytes:
         issue = next(i for i in self.truth.issues.values() if i.cover_id == cover_id)
@@ -108,32 +127,39 @@ class GcdReplica:
         return Reply(404, b"<h1>Not Found</h1>")
 
     def publisher_page(self, publisher_id: int, page: int) -> Reply:
-        """tw_publisher.html: the pagination bar in the header nav, series in a table."""
+        """details/tw_publisher.html or details/publisher.html (replicas/gcd/listings.py)."""
         series = self.truth.publisher_series(publisher_id)
-        rows = "".join(f'<tr><td><a href="/series/{s}/">'
-                       f'{html.escape(self.truth.series[s][0])}</a></td><td>1960</td></tr>'
-                       for s in series[(page - 1) * self.page_size: page * self.page_size])
-        name = html.escape(self.truth.publishers[publisher_id][0])
-        nav = (f'<nav class="flex items-center justify-between flex-wrap bg-blue-100 px-1">'
-               f'<div class="flex-1 font-bold text-2xl self-start">{name}</div>'
-               f'{tw_pagination(page, len(series), self.page_size)}</nav>')
-        return page_reply(f"Publisher :: {name}", nav + f'<table class="w-full"><thead><tr>'
-                     f'<th>Series</th><th>Year</th></tr></thead><tbody>{rows}</tbody></table>')
+        shown = [(s, self.truth.series[s][0])
+                 for s in series[(page - 1) * self.page_size: page * self.page_size]]
+        name = self.truth.publishers[publisher_id][0]
+        if self.layout("publisher", publisher_id) == "old":
+            body = old_publisher(publisher_id, name, shown, page, len(series), self.page_size)
+        else:
+            first = self.truth.series_issues(series[0]) if series else []
+            featured = self._cell(first[0]) if first else None
+            body = current_publisher(publisher_id, name, shown, featured, page, len(series),
+                                     self.page_size)
+        return page_reply(f"Publisher :: {html.escape(name)}", body)
+
+    def _cell(self, issue: Issue) -> dict:
+        return {"issue_id": issue.issue_id, "descriptor": descriptor(issue),
+                "image": self.cover_url(issue, 200), "publication_date": issue.publication_date,
+                "on_sale_date": issue.on_sale_date}
 
     def gallery_page(self, series_id: int, page: int) -> Reply:
-        """covers.html: table#covers of td.cover_grid, the issue link around each cover."""
+        """series_covers: the current grid or the old covers.html (replicas/gcd/listings.py);
+        50 covers a page as on the site (`page_size` here)."""
         issues = self.truth.series_issues(series_id)
-        cells = "".join(
-            f'<td class="cover_grid"><a href="/issue/{i.issue_id}/">'
-            f'<img src="{self.cover_url(i, 100)}" class="cover_img"></a><br/>'
-            f'<span class="cover_links">Zoom: <a href="/issue/{i.issue_id}/cover/2/?style=default">'
-            f'Medium</a> <a href="/issue/{i.issue_id}/cover/4/?style=default">Large</a></span>'
-            f'<div class="cover_caption"><span class="cover_number">Issue {i.number}</span></div>'
-            f'</td>' for i in issues[(page - 1) * self.page_size: page * self.page_size])
-        bar = old_pagination(page, len(issues), self.page_size)
-        return page_reply(f"Covers :: {html.escape(self.truth.series[series_id][0])}",
-                     f'<div class="item_id">{bar}</div><table id="covers"><tr>{cells}</tr>'
-                     f'</table><div id="item_id_footer" class="item_id">{bar}</div>')
+        cells = [self._cell(i) for i in issues[(page - 1) * self.page_size:
+                                               page * self.page_size]]
+        name, publisher_id = self.truth.series[series_id]
+        if self.layout("series", series_id) == "old":
+            body = old_gallery(series_id, name, cells, page, len(issues), self.page_size)
+            return page_reply(f"Covers :: {html.escape(name)}", body)
+        body = current_gallery(series_id, name, publisher_id,
+                               self.truth.publishers[publisher_id][0], cells, page,
+                               len(issues), self.page_size)
+        return page_reply(f"{total_covers(len(issues))} for {html.escape(name)}", body)
 
     def issue_page(self, issue: Issue) -> Reply:
         series_name, publisher_id = self.truth.series[issue.series_id]
@@ -149,31 +175,11 @@ class GcdReplica:
         kind, number = (parts + ["", ""])[:2]
         number = int(number) if number.isdigit() else -1
         if kind == "issue" and number in self.truth.issues:
-            return json_reply(200, self.api_issue(self.truth.issues[number]))
+            issue = self.truth.issues[number]
+            return json_reply(200, issue_reply(self.truth, issue,
+                                               self.cover_url(issue, stamp=False)))
         if kind == "series" and number in self.truth.series:
-            name, publisher_id = self.truth.series[number]
-            return json_reply(200, {
-                "api_url": f"https://www.comics.org/api/series/{number}/", "name": name,
-                "active_issues": [f"https://www.comics.org/api/issue/{i.issue_id}/"
-                                  for i in self.truth.series_issues(number)],
-                "publisher": f"https://www.comics.org/api/publisher/{publisher_id}/"})
+            return json_reply(200, series_reply(self.truth, number))
         if kind == "publisher" and number in self.truth.publishers:
-            return json_reply(200, {"api_url": f"https://www.comics.org/api/publisher/{number}/",
-                               "name": self.truth.publishers[number][0], "country": "us"})
+            return json_reply(200, publisher_reply(self.truth, number))
         return json_reply(404, {"detail": "Not found."})
-
-    def api_issue(self, issue: Issue) -> dict:
-        series_name, publisher_id = self.truth.series[issue.series_id]
-        cover = {"type": "cover", "sequence_number": 0, "pencils": issue.pencils,
-                 "inks": issue.inks, "colors": "None", "letters": "None", "editing": "None",
-                 "genre": issue.genre, "characters": issue.characters_raw,
-                 "synopsis": ""}
-        story = {**cover, "type": "comic story", "sequence_number": 1,
-                 "characters": "Somebody Else; Another Person"}
-        return {"api_url": f"https://www.comics.org/api/issue/{issue.issue_id}/",
-                "series_name": series_name, "number": issue.number,
-                "publication_date": issue.publication_date, "on_sale_date": issue.on_sale_date,
-                "indicia_publisher": self.truth.publishers[publisher_id][1],
-                "series": f"https://www.comics.org/api/series/{issue.series_id}/",
-                "story_set": [cover, story] if issue.has_cover_sequence else [story],
-                "cover": self.cover_url(issue)}

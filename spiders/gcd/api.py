@@ -52,11 +52,23 @@ def cover_url(cover_id: int, width: int = 400) -> str:
     return f"{IMAGE_HOST}//img/gcd/covers_by_id/{cover_id // 1000}/w{width}/{cover_id}.jpg"
 
 
-def _credit(value: Any) -> str | None:
-    """GCD writes the string 'None' for an empty credit."""
-    if value is None or str(value).strip() in ("", "None", "?"):
-        return None
-    return str(value).strip()
+# what both parsers read as "no credit": empty, the API's "None" (StorySerializer._get_credit
+# writes it when the story's no_<credit> box is ticked) and "?" (unknown, as the pages show it)
+NO_CREDIT = ("", "None", "?")
+NO_STORIES = "no_stories_indexed"  # the reason of a row kept from the issue's own cover
+
+
+def normalise_credit(value: Any) -> str | None:
+    """One credit as both modes store it, so an issue gives the same row by page or by API."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return None if text in NO_CREDIT else text
+
+
+def issue_number(number: str | None, descriptor: str | None) -> str | None:
+    """The issue number; from the descriptor ("1 [Direct Sales ...]") where `number` is absent."""
+    if number:
+        return str(number)
+    return re.sub(r"\s*\[[^\]]*\]$", "", descriptor or "").strip() or None
 
 
 def cover_sequence(issue: dict) -> dict:
@@ -68,14 +80,20 @@ def cover_sequence(issue: dict) -> dict:
 
 
 def parse_api_issue(issue: dict) -> dict[str, Any]:
-    """One issues.parquet row (without fetch bookkeeping) from an /api/issue/<id>/ response."""
-    cover = cover_sequence(issue)
+    """One issues.parquet row (without fetch bookkeeping) from an /api/issue/<id>/ response.
+
+    An issue indexed cover-only (its `story_set` empty) keeps its row from its own `cover`
+    field: the cover-story fields are empty and `reason` says why (NO_STORIES)."""
     image = issue.get("cover") or None
+    stories = issue.get("story_set") or []
+    if not stories and not image:
+        raise GcdParseError(f"{issue.get('api_url', 'issue')}: no cover sequence and no cover")
+    cover = cover_sequence(issue) if stories else {}
     row = {
         "issue_id": api_id(issue.get("api_url"), "issue"),
         "series_id": api_id(issue.get("series"), "series"),
         "series_name": issue.get("series_name"),
-        "issue_number": issue.get("number"),
+        "issue_number": issue_number(issue.get("number"), issue.get("descriptor")),
         "publisher": issue.get("indicia_publisher") or None,
         "publication_date": issue.get("publication_date") or None,
         "on_sale_date": issue.get("on_sale_date") or None,
@@ -85,8 +103,9 @@ def parse_api_issue(issue: dict) -> dict[str, Any]:
         "genre": cover.get("genre") or None,
         "synopsis": cover.get("synopsis") or None,
         "source_url": issue.get("api_url"),
+        "reason": None if stories else NO_STORIES,
     }
-    row.update({name: _credit(cover.get(name)) for name in CREDIT_FIELDS})
+    row.update({name: normalise_credit(cover.get(name)) for name in CREDIT_FIELDS})
     if row["issue_id"] is None:
         raise GcdParseError(f"issue response without an api_url id: {issue.get('api_url')!r}")
     return row

@@ -31,19 +31,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from urllib.parse import parse_qs, urlsplit
+
 from parsel import Selector
 
-from spiders.gcd.api import CREDIT_FIELDS, GcdParseError, cover_id_from_url
+from spiders.gcd.api import (CREDIT_FIELDS, NO_STORIES, GcdParseError, cover_id_from_url,
+                             normalise_credit)
 
 ISSUE_ID = re.compile(r"/issue/(\d+)/?$")
 SERIES_LINK = re.compile(r"/series/(\d+)/$")
 LISTED_ISSUE = re.compile(r"^(?:https?://[^/]+)?/issue/(\d+)/?$")
 LISTED_SERIES = re.compile(r"^(?:https?://[^/]+)?/series/(\d+)/?$")
+# a gallery cell's cover link: Cover.get_absolute_url(), /issue/<id>/cover/4/ (old: ?style=...)
+COVER_LINK = re.compile(r"^(?:https?://[^/]+)?/issue/(\d+)/cover/\d+/?(?:\?.*)?$")
 WIDTH = re.compile(r"/w(100|200|400)/")
 # a story block in both layouts: <div ...><a name="<story id>"></a><h2 ...>
 STORY_BLOCKS = "//div[a[@name] and h2]"
 OLD_COVER_BOXES = ("div.cover", "#cover_data", "#cover_credits")
-NEXT_ARROW = "\u1433"  # &#5171;, the Tailwind pagination bar's "next" link text
 
 
 def _text(node) -> str:
@@ -240,22 +244,25 @@ def large_cover_url(url: str | None) -> str | None:
 
 
 def parse_issue_page(html_text: str, url: str) -> dict[str, Any]:
-    """One issues.parquet row (without fetch bookkeeping) from an issue page of either markup."""
+    """One issues.parquet row (without fetch bookkeeping) from an issue page of either markup.
+
+    A page with no sequence at all but a cover (an issue indexed cover-only) keeps its row, the
+    cover-story fields empty and `reason` NO_STORIES, as parse_api_issue does for that issue."""
     page = Selector(text=html_text)
     old = bool(page.css("div.single_story"))
-    story = _cover_block(page)
-    if story is None:
-        raise GcdParseError(f"{url}: no cover sequence on the page")
-    fields = _old_fields(story) if old else _current_fields(story)
     # the issue's own cover comes before any variant covers in both layouts
-    image = page.css("img[src*='/covers_by_id/']::attr(src)").get()
-    cover = large_cover_url(image)
+    cover = large_cover_url(page.css("img[src*='/covers_by_id/']::attr(src)").get())
+    story = _cover_block(page)
+    if story is None and (page.xpath(STORY_BLOCKS) or cover is None):
+        raise GcdParseError(f"{url}: no cover sequence on the page")
+    fields = {} if story is None else _old_fields(story) if old else _current_fields(story)
     row = {**_ids(url, page), **_header(page),
            "cover_id": cover_id_from_url(cover), "cover_url": cover,
            "characters_raw": fields.get("characters", ""),
            "genre": fields.get("genre") or None, "synopsis": fields.get("synopsis") or None,
-           "source_url": url, "markup": "old" if old else "current"}
-    row.update({name: (fields.get(name) or None) for name in CREDIT_FIELDS})
+           "source_url": url, "markup": "old" if old or page.css("h1.item_id") else "current",
+           "reason": None if story is not None else NO_STORIES}
+    row.update({name: normalise_credit(fields.get(name)) for name in CREDIT_FIELDS})
     if row["issue_id"] is None:
         raise GcdParseError(f"{url}: not an issue page URL")
     return row
@@ -267,37 +274,47 @@ def _linked_ids(html_text: str, pattern: re.Pattern) -> list[int]:
     return list(dict.fromkeys(int(m.group(1)) for m in found if m))
 
 
-def gallery_issue_ids(html_text: str) -> list[int]:
-    """Issue ids linked from a series covers gallery page, in page order, once each."""
-    return _linked_ids(html_text, LISTED_ISSUE)
-
-
 def gallery_covers(html_text: str) -> dict[int, str | None]:
-    """{issue id: the cover image URL in its gallery cell (None: no cover)}, in page order.
+    """{issue id: the cover image URL of its gallery cell (None: no cover)}, in page order.
 
-    The URL carries gcd-django's cache-buster (`?<hash(cover.last_upload)>`): a replacement
-    upload of a cover shows here as another query, without a request for the issue."""
+    Both gallery layouts put the image in the cover's link, /issue/<id>/cover/4/
+    (`Cover.get_absolute_url()`: CoverSeriesTable.render_cover in the current grid, covers.html
+    before it), and link the issue itself by text; the oldest covers.html put the image in the
+    /issue/<id>/ link. Either is read. The URL carries gcd-django's cache-buster
+    (`?<hash(cover.last_upload)>`): a replacement upload shows here as another query, without a
+    request for the issue."""
     covers: dict[int, str | None] = {}
     for link in Selector(text=html_text).css("a"):
-        found = LISTED_ISSUE.match((link.attrib.get("href") or "").strip())
+        href = (link.attrib.get("href") or "").strip()
+        found = COVER_LINK.match(href) or LISTED_ISSUE.match(href)
         if found and covers.get(int(found.group(1))) is None:  # a text link may come first
             covers[int(found.group(1))] = link.css("img[src*='/covers_by_id/']::attr(src)").get()
     return covers
+
+
+def gallery_issue_ids(html_text: str) -> list[int]:
+    """Issue ids listed on a series covers gallery page, in page order, once each."""
+    return list(gallery_covers(html_text))
 
 
 def publisher_series_ids(html_text: str) -> list[int]:
     return _linked_ids(html_text, LISTED_SERIES)
 
 
-def next_page(html_text: str) -> str | None:
-    """The href of the pagination's next link (`?page=N`), if any.
+def page_number(url: str) -> int | None:
+    """The `page=N` of a URL or href (`?page=3`, `?style=default&amp;page=3`), if a number."""
+    value = (parse_qs(urlsplit(url or "").query).get("page") or [""])[0]
+    return int(value) if value.isdigit() else None
 
-    Old bar (bits/pagination_bar.html): `<a href="?style=default&page=N">Next &gt;</a>`; Tailwind
-    bar (bits/tw_pagination_bar.html): `<a class="... rounded-e-lg ..." href="?page=N">&#5171;</a>`.
-    """
+
+def next_page(html_text: str, url: str = "") -> str | None:
+    """The href of the link to page N+1, N being `url`'s page (1 without one); None on the last.
+
+    Recognised by its `page=` number, not by the glyph, which changed with every bar:
+    "Next &gt;" (bits/pagination_bar.html, old), &#128898; or &#9658; (later old bars), &#5171;
+    (bits/tw_pagination_bar.html, current)."""
+    wanted = (page_number(url) or 1) + 1
     for link in Selector(text=html_text).css("a[href*='page=']"):
-        text, classes = _text(link), (link.attrib.get("class") or "").split()
-        if (text.lower().startswith("next") or text == NEXT_ARROW or "next" in classes
-                or link.attrib.get("rel") == "next"):
+        if page_number(link.attrib["href"]) == wanted:
             return link.attrib["href"]
     return None

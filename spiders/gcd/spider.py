@@ -162,8 +162,9 @@ class GcdSpider(scrapy.Spider):
         self._count("pages/publisher")
         for series_id in publisher_series_ids(response.text):
             yield self._gallery(series_id)
-        if next_page(response.text):
-            yield response.follow(next_page(response.text), callback=self.parse_publisher,
+        following = next_page(response.text, response.url)
+        if following:
+            yield response.follow(following, callback=self.parse_publisher,
                                   meta={"dont_cache": True})
 
     def parse_gallery(self, response, listed: tuple[int, ...] = ()):
@@ -174,8 +175,9 @@ class GcdSpider(scrapy.Spider):
             if request:
                 yield request
         listed = (*listed, *covers)
-        if next_page(response.text):
-            yield response.follow(next_page(response.text), callback=self.parse_gallery,
+        following = next_page(response.text, response.url)
+        if following:
+            yield response.follow(following, callback=self.parse_gallery,
                                   meta={"dont_cache": True}, cb_kwargs={"listed": listed})
             return
         found = GALLERY.search(response.url)

@@ -11,7 +11,7 @@ from preprocess.gcd.characters import parse_characters
 from preprocess.gcd.teams import load_names
 from replicas.gcd import GcdReplica, generate_truth
 from spiders.gcd.api import GcdParseError, parse_api_issue
-from spiders.gcd.pages import (gallery_issue_ids, next_page, parse_issue_page,
+from spiders.gcd.pages import (gallery_covers, next_page, parse_issue_page,
                                publisher_series_ids)
 from spiders.gcd.pipelines import refusal_reason
 
@@ -77,18 +77,53 @@ def test_characters_fields_mean_what_the_truth_says():
         assert teams == {team for team, _ in issue.teams}, issue.characters_raw
 
 
-def test_listings_paginate(site):
-    publisher = next(iter(TRUTH.publishers))
-    series = TRUTH.publisher_series(publisher)
-    first = get(f"{site.base}/publisher/{publisher}/")[1].decode()
-    assert publisher_series_ids(first) == series and next_page(first) is None
-    seen, url = [], f"{site.base}/series/{series[0]}/covers/"
-    while url:
+def test_listings_paginate_in_both_layouts(site):
+    """Every publisher page and gallery, current and old layout, followed page by page as the
+    spider does: each series and issue once, each gallery cell with its issue's cover URL."""
+    layouts = set()
+    for publisher in TRUTH.publishers:
+        url = f"{site.base}/publisher/{publisher}/"
         page = get(url)[1].decode()
-        seen += gallery_issue_ids(page)
-        follow = next_page(page)
-        url = f"{site.base}/series/{series[0]}/covers/{follow}" if follow else None
-    assert seen == [i.issue_id for i in TRUTH.series_issues(series[0])]  # 7 issues, 3 pages
+        assert publisher_series_ids(page) == TRUTH.publisher_series(publisher)
+        assert next_page(page, url) is None  # two series, three a page
+        layouts.add(site.layout("publisher", publisher))
+    for series_id in TRUTH.series:
+        seen, url = {}, f"{site.base}/series/{series_id}/covers/"
+        while url:
+            page = get(url)[1].decode()
+            seen.update(gallery_covers(page))
+            follow = next_page(page, url)
+            url = f"{site.base}/series/{series_id}/covers/{follow}" if follow else None
+        issues = TRUTH.series_issues(series_id)  # 7 issues, 3 pages
+        assert list(seen) == [i.issue_id for i in issues]
+        assert list(seen.values()) == [site.cover_url(i, 200) for i in issues]
+        layouts.add(site.layout("series", series_id))
+    assert layouts == {"current", "old"}
+
+
+def test_a_cover_only_issue_gives_one_row_by_page_and_by_api():
+    truth = generate_truth(publishers=2, series_per_publisher=1, issues_per_series=2,
+                           cover_only=2)
+    with GcdReplica(truth) as replica:
+        rows = []
+        for issue in truth.issues.values():
+            url = f"{replica.base}/issue/{issue.issue_id}/"
+            page = parse_issue_page(get(url)[1].decode(), url)
+            api = parse_api_issue(json.loads(get(f"{replica.base}/api/issue/"
+                                                 f"{issue.issue_id}/?format=json")[1]))
+            rows.append((issue, page, api))
+    assert sum(i.cover_only for i, _, _ in rows) == 2
+    markups = set()
+    for issue, page, api in rows:
+        reason = "no_stories_indexed" if issue.cover_only else None
+        same = ("issue_id", "series_id", "issue_number", "cover_id", "characters_raw", "genre",
+                "pencils", "inks", "colors", "reason")
+        assert {k: page[k] for k in same} == {k: api[k] for k in same}
+        assert (page["reason"], page["cover_id"]) == (reason, issue.cover_id)
+        if issue.cover_only:
+            markups.add(page["markup"])
+            assert (page["characters_raw"], page["pencils"], page["genre"]) == ("", None, None)
+    assert markups == {"current", "old"}
 
 
 def test_images_robots_and_challenge(site):

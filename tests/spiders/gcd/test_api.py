@@ -25,7 +25,7 @@ def test_issue_242700(shared_fixtures):
         "pencils": "Carlos Pacheco (credited) (signed as Pacheco [scratch])",
         "inks": "Jesús Merino (credited) (signed as Merino)",
         "colors": "Peter Steigerwald (credited) (signed as Peter S:)",
-        "letters": None, "editing": None,
+        "letters": None, "editing": None, "reason": None,
     }
 
 

@@ -31,7 +31,8 @@ EXPECTED = {
     "cover_url": "https://files1.comics.org//img/gcd/covers_by_id/77/w400/77123.jpg?4f2",
     "characters_raw": "Flash [Jay Garrick]; Mirror  Master", "genre": "superhero",
     "synopsis": "Two Flashes meet.", "source_url": URL, "pencils": "Carmine Infantino",
-    "inks": "Joe Giella; Murphy Anderson", "colors": None, "letters": None, "editing": None}
+    "inks": "Joe Giella; Murphy Anderson", "colors": None, "letters": None, "editing": None,
+    "reason": None}
 
 CURRENT = read_page("issue_current_markup")  # templates/gcd/details/tw_issue.html
 # the characters and synopsis of CURRENT as tw_single_story.html first rendered them
@@ -84,12 +85,28 @@ LAST_TW_BAR = """<ul><li><a class="flex rounded-s-lg" href="?page=2">&#5176;</a>
 <li><span class="flex bg-blue-300">3</span></li><li><span class="flex rounded-e-lg">&#5171;</span></li></ul>"""
 
 
-def test_next_page_in_both_bars():
-    assert next_page(OLD_BAR) == "?style=default&page=3"
-    assert next_page(TW_BAR) == "?page=3"
-    assert next_page(LAST_TW_BAR) is None
-    assert next_page(OLD_BAR.replace('<a href="?style=default&amp;page=3">Next &gt;</a>',
-                                     "Next &gt;")) is None
+# the "next" glyphs of every bar gcd-django has had: the text bar (5ffdc8a), the arrow bar
+# (0457f1d, &#128898;), the arrow seen on real older pages (&#9658;) and the Tailwind bar (&#5171;)
+GLYPH_BARS = [OLD_BAR] + [OLD_BAR.replace("Next &gt;", glyph)
+                          for glyph in ("&#128898;", "&#9658;", "&#5171;")]
+
+
+@pytest.mark.parametrize("bar", GLYPH_BARS + [TW_BAR])
+def test_next_page_is_the_link_to_page_n_plus_1_whatever_its_glyph(bar):
+    page_two = "https://www.comics.org/series/1570/covers/?page=2"
+    assert next_page(bar, page_two) in ("?style=default&page=3", "?page=3")
+    assert next_page(bar, page_two.replace("2", "3")) is None  # no ?page=4 link
+    assert next_page(bar, page_two.replace("?page=2", "")) is None  # page 1: no ?page=2 link
+    assert next_page(bar.replace("page=3", "page=7"), page_two) is None
+
+
+def test_next_page_on_the_last_page_and_without_a_link():
+    assert next_page(LAST_TW_BAR, "https://www.comics.org/publisher/54/?page=3") is None
+    unlinked = OLD_BAR.replace('<a href="?style=default&amp;page=3">Next &gt;</a>', "Next &gt;")
+    assert next_page(unlinked, "/series/1/covers/?style=default&page=2") == \
+        "?style=default&page=3"  # the numbered link to page 3 is still there
+    assert next_page(unlinked.replace('<a href="?style=default&amp;page=3">3</a>', "3"),
+                     "/series/1/covers/?page=2") is None
 
 
 def test_gallery_and_publisher_links():
