@@ -75,17 +75,20 @@ def _new_story(issue: Issue, kind: str, number: int, cover: bool = False) -> str
     """tw_single_story.html with story_creator_credits.html and tw_story_characters.html."""
     story_id = issue.issue_id * 10 + number
     title = "[no title indexed]" if cover else "The Story"
+    # bits/story_creator_credits.html + bits/tw_single_credit.html (revision 2b8720c)
     credits = "".join(
-        f'<tr><td class="field-name-label"><a hx-get="/story/{story_id}/{label.lower()}/history/"'
-        f' hx-target="body">{label}:</a></td><td><div>{html.escape(v)}</div></td></tr>'
-        for label, v in (("Pencils", issue.pencils), ("Inks", issue.inks)))
+        f'<tr>\n  <td class="font-bold pe-1 align-top">\n    <a hx-get="/story/{story_id}/'
+        f'{label.lower()}/history/" hx-target="body" hx-swap="beforeend" \n    style="cursor: '
+        f'pointer; color: #2727eb;">{label}:</a>\n  </td>\n  <td><div>{html.escape(v)}</div>'
+        f'</td>\n</tr>' for label, v in (("Pencils", issue.pencils), ("Inks", issue.inks)))
     return (f'<div class="md:me-1"><a name="{story_id}"></a>'
             f'<h2 class="bg-gcd mt-1 font-normal rounded-t"><div class="flex"><div class="flex-1">'
             f'<span class="text-white px-1">{title}</span></div></div></h2>'
             f'<h3 class="text-black rounded-b font-normal bg-blue-100 px-1"><div class="flex">'
             f'<div class="flex-1"><span>\n  {kind} /\n  {1 if cover else 12}\n    page'
             f'{"" if cover else "s"}\n</span></div></div></h3>'
-            f'<div class="ml-1"><table class="[&_tr]:border-none"><tbody>{credits}</tbody>'
+            f'<div class="ml-1"><table class="[&_:is(th,td):where(:nth-child(1),)]:text-right '
+            f'[&_tr]:border-none"><tbody>{credits}</tbody>'
             f'</table></div><hr></hr><div class="ml-1"><ul class="md:columns-2">'
             f'<li class="break-inside-avoid-column"><span class="field-name-label">Genre:</span>'
             f'{issue.genre}</li><li></li></ul><ul><li></li></ul>{_new_characters(issue)}'

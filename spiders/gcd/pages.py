@@ -7,8 +7,8 @@ render; the issue page changed layout on 2025-03-18 and both layouts are read:
 - current (Tailwind, templates/gcd/details/tw_issue.html + tw_single_story.html): every story is a
   `<div>` opening with `<a name="<story id>">` and an `<h2>` title; its `<h3>` reads
   "<type> / <n> pages", the cover sequence being type "cover" and coming first. Credits are
-  `<tr><td class="field-name-label">Pencils:</td><td><div>name</div>...</td></tr>`
-  (bits/story_creator_credits.html, bits/tw_single_credit.html); genre is
+  `<tr><td class="font-bold pe-1 align-top"><a ...>Pencils:</a></td><td><div>name</div>...</td></tr>`
+  (bits/story_creator_credits.html, bits/tw_single_credit.html; first `td.field-name-label`); genre is
   `<li><span class="field-name-label">Genre:</span>value</li>` and synopsis
   `<dt class="field-name-label">Synopsis:</dt><dd>value</dd>` (templatetags/credits.py).
   Characters are `<div class="field-name-label">Characters:</div>`, the linked groups
@@ -138,9 +138,11 @@ def _credit_value(cell) -> str:
 
 def _current_fields(story) -> dict[str, str]:
     fields = {}
-    for row in story.xpath(".//tr[td[1][contains(@class, 'field-name-label')]]"):
+    # bits/tw_single_credit.html: <td class="font-bold ..."><a hx-get=...>Pencils:</a></td>
+    # (the first Tailwind pages had <td class="field-name-label">): the label cell ends in ":"
+    for row in story.xpath(".//tr[count(td) >= 2]"):
         cells = row.xpath("./td")
-        if len(cells) >= 2:
+        if _text(cells[0]).endswith(":"):
             fields[_label(_text(cells[0]))] = _credit_value(cells[1])
     for label in story.xpath(".//li/span[contains(@class, 'field-name-label')][1]"):
         fields[_label(_text(label))] = _after_label(label.xpath(".."), label)
