@@ -115,49 +115,66 @@ def _new_characters(issue: Issue) -> str:
 
 def _old_issue(issue: Issue, series: str, publisher: tuple[str, str], cover: str,
                cover_story, stories) -> str:
-    # issue.html with bits/series_issue_header.html: the cover story sits in div.cover
-    header = (f'<h1 class="item_id"><div class="left" id="series_and_issue">'
-              f'<span id="series_name"><a href="/series/{issue.series_id}/">'
-              f'{html.escape(series)}</a></span> <a href="/issue/{issue.issue_id}/">'
-              f'<span class="issue_number"><span class="p">#</span>{issue.number}</span></a>'
-              f'</div><div class="right">({issue.publication_date})</div></h1>'
-              f'<div class="item_id"><div class="left"><a href="/publisher/{issue.publisher_id}/">'
-              f'{html.escape(publisher[0])}</a>, 1960 Series</div></div>')
-    data = (f'<div class="control_body"><div id="control_container"><div id="control_center">'
-            f'<dl id="issue_data_list"><dt> Price:<dd id="issue_price"> 0.12 USD'
-            f'<dt> On-sale Date:<dd id="on_sale_date"> {issue.on_sale_date}</dl>'
-            f'<dl><dt> Indicia Publisher:<dd id="issue_indicia_publisher"> '
-            f'<a href="/indicia_publisher/{issue.publisher_id + 1}/">'
-            f'{html.escape(publisher[1])}</a></dl><hr class="divider">')
+    """issue.html with bits/series_issue_header.html, as the real saved page of issue 370657
+    (tests/spiders/gcd/real/) shows it: the cover story sits in div.cover / #cover_data."""
+    header = (f'<h1 class="item_id">\n<div class="left" id="series_and_issue">\n  '
+              f'<span id="series_name">\n    <a href="/series/{issue.series_id}/">'
+              f'{html.escape(series)}</a>\n  </span>\n      <span class="issue_number">'
+              f'#{issue.number}</span>\n</div>\n<div class="right">\n  '
+              f'({issue.publication_date})\n</div>\n</h1>\n<div class="item_id" '
+              f'style="min-height: 2em">\n  <div class="item_data flex_left">\n  <a href='
+              f'"/publisher/{issue.publisher_id}/">{html.escape(publisher[0])}</a>,\n  '
+              f'1960 Series\n  </div>\n</div>')
+    data = (f'<div class="control_body">\n  <div id="control_container">\n    '
+            f'<div id="control_center">\n      <dl id="issue_data_list">\n        '
+            f'<dt> Price</dt>\n        <dd id="issue_price"> 0.12 USD</dd>\n        '
+            f'<dt> On-sale date</dt>\n        <dd id="on_sale_date">\n        '
+            f'{issue.on_sale_date}</dd>\n        <dt> Indicia&nbsp;/&nbsp;Colophon Publisher'
+            f'</dt>\n        <dd id="issue_indicia_publisher"> <a href="/indicia_publisher/'
+            f'{issue.publisher_id + 1}/">{html.escape(publisher[1])}</a></dd>\n      </dl>\n'
+            f'      <hr class="divider">')
     inside = _old_story(*cover_story, issue.issue_id * 10) if cover_story else ""
-    box = (f'<div class="cover"><div class="coverContainer"><div class="coverContent">'
-           f'<div id="cover_data">{inside}</div></div><div class="coverImage">'
-           f'<a href="/issue/{issue.issue_id}/cover/4/?style=default">{_image_tag(cover)}</a>'
-           f'<div class="issue_cover_links"><a href="/series/{issue.series_id}/covers/'
-           f'?style=default">Cover gallery</a></div></div></div></div>')
-    rest = "".join(f'<hr class="divider">{_old_story(s, kind, issue.issue_id * 10 + n + 1)}'
+    box = (f'<div class="cover">\n        <div class="coverContainer">\n          '
+           f'<div class="coverContent">\n            <div id="cover_data">{inside}</div>\n'
+           f'          </div>\n          <div class="coverImage">\n            <a href="/issue/'
+           f'{issue.issue_id}/cover/4">{_image_tag(cover)}</a>\n            <div class='
+           f'"issue_cover_links">\n<div class="left">\n              View: <a href="/issue/'
+           f'{issue.issue_id}/cover/4">Large</a>\n              <br>\n              <a href='
+           f'"/edit_covers/{issue.issue_id}/">Edit cover</a>\n</div>\n<div class="right">\n'
+           f'              <a href="/series/{issue.series_id}/covers/?page=1">Cover gallery</a>'
+           f'\n</div>\n            </div>\n          </div>\n        </div> <!-- coverContainer'
+           f' -->\n      </div> <!-- cover -->')
+    rest = "".join(_old_story(s, kind, issue.issue_id * 10 + n + 1)
                    for n, (s, kind) in enumerate(stories))
-    rail = (f'</div><div id="control_rail"><div class="change_history"><a href="/issue/'
-            f'{issue.issue_id}/history/">Change History</a></div></div></div></div>')
-    return header + data + box + f'<div id="story_data">{rest}</div>' + rail
+    rail = (f'\n    </div> <!-- control_center -->\n    <div id="control_rail">\n      '
+            f'<div id="change_history" class="edit_footer">\n        <a href="/issue/'
+            f'{issue.issue_id}/history/">View Change History</a>\n      </div>\n    </div>\n'
+            f'  </div> <!-- control_container -->\n</div> <!-- control_body -->')
+    return header + data + box + f'\n      <div id="story_data">{rest}\n      </div>' + rail
 
 
 def _old_story(issue: Issue, kind: str, story_id: int) -> str:
-    """single_story.html: show_full_credits / show_credit / show_characters definition lists."""
+    """single_story.html as the real page of issue 370657 shows it: `dl.credits` of
+    show_full_credits, `dl.contents` of show_credit (genre "short") and show_characters."""
     def pair(label: str, value: str, short: str = "") -> str:
-        return (f'<dt class="credit_tag{short}"><span class="credit_label">{label}</span></dt>'
-                f'<dd class="credit_def{short}"><span class="credit_value">{value}</span></dd>')
+        return (f'\n          <dt class="credit_tag{short}"><span class="credit_label">{label}'
+                f'</span></dt><dd class="credit_def{short}"><span class="credit_value">{value}'
+                f'</span></dd>')
     title = "[no title indexed]" if kind == "cover" else "The Story"
-    pages = "1\n            page" if kind == "cover" else "12\n            pages"
-    return (f'<div class="single_story"><a name="{story_id}"></a>'
-            f'<h2 class="sequence header title"><span class="title left">{title}</span></h2>'
-            f'<h3 class="sequence_header feature"><span class="left"><span class="type">\n'
-            f'          {kind} /\n          {pages}\n          </span></span></h3>'
-            f'<dl class="credits">{pair("Pencils", html.escape(issue.pencils))}'
-            f'{pair("Inks", html.escape(issue.inks))}</dl><hr class="content_header"></hr>'
-            f'<dl class="contents">{pair("Genre", issue.genre, " short")}'
+    pages = "1\n          \n            page" if kind == "cover" else \
+        "12\n          \n            pages"
+    return (f'\n    <div class="single_story">\n      <a name="{story_id}"></a>\n      '
+            f'<h2 class="sequence header title">\n        <span class="title left">{title}'
+            f'</span>\n      </h2>\n      <h3 class="sequence_header feature">\n        '
+            f'<span class="left">\n          <span class="type">\n          <!-- needs to be '
+            f'stuck together to get display spacing right. -->\n          \n          {kind} / '
+            f'\n          {pages}\n          \n          </span>\n        </span>\n      '
+            f'</h3>\n      <dl class="credits">{pair("Pencils", html.escape(issue.pencils))}'
+            f'{pair("Inks", html.escape(issue.inks))}\n      </dl>\n        <hr class='
+            f'"content_header"></hr>\n        <dl class="contents">'
+            f'{pair("Genre", issue.genre, " short")}'
             f'{pair("Characters", html.escape(issue.characters_raw))}'
-            f'{pair("Synopsis", f"A {kind}.")}</dl></div>')
+            f'{pair("Synopsis", f"A {kind}.")}\n        </dl>\n    </div>\n')
 
 
 def json_reply(status: int, body: dict) -> Reply:

@@ -37,10 +37,6 @@ def descriptor(issue: Issue) -> str:
     return issue.number
 
 
-def total_covers(count: int) -> str:
-    return f"{count} cover{'s' if count != 1 else ''}"
-
-
 class GcdReplica:
     """`with GcdReplica(truth) as site:`; site.base (pages, API), site.image_base (covers)."""
 
@@ -159,7 +155,9 @@ class GcdReplica:
         body = current_gallery(series_id, name, publisher_id,
                                self.truth.publishers[publisher_id][0], cells, page,
                                len(issues), self.page_size)
-        return page_reply(f"{total_covers(len(issues))} for {html.escape(name)}", body)
+        # tw_list_sortable.html's title is the heading: "for <series> (<publisher>, ...)"
+        publisher = self.truth.publishers[publisher_id][0]
+        return page_reply(f"for {html.escape(name)} ({html.escape(publisher)})", body)
 
     def issue_page(self, issue: Issue) -> Reply:
         series_name, publisher_id = self.truth.series[issue.series_id]

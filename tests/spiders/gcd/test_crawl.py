@@ -15,6 +15,7 @@ import pytest
 
 from replicas.common import Faults
 from replicas.gcd import GcdReplica, generate_truth
+from replicas.gcd.routes import upload_stamp
 
 ROOT = Path(__file__).resolve().parents[3]
 TRUTH = generate_truth(publishers=2, series_per_publisher=2, issues_per_series=6, broken=1)
@@ -97,7 +98,7 @@ def test_robots_retry_after_and_5xx(tmp_path):
                     server_errors={f"/issue/{first}/": 2})
     # Scrapy sends the double slash of the real URLs as one
     image_faults = Faults(truncate={f"/img/gcd/covers_by_id/{i.cover_id // 1000}/w400/"
-                                    f"{i.cover_id}.jpg?{i.cover_id % 9973:x}": 1
+                                    f"{i.cover_id}.jpg?{upload_stamp(i)}": 1
                                     for i in TRUTH.series_issues(allowed)[:1]})
     with GcdReplica(TRUTH, faults=faults, image_faults=image_faults,
                     robots_extra=f"Disallow: /series/{blocked}/covers/\n") as site:
