@@ -24,7 +24,8 @@ render; the issue page changed layout on 2025-03-18 and both layouts are read:
   text (models/story.py show_characters); the header is `h1.item_id` with `#series_name` and
   `span.issue_number`, the indicia publisher in `dd#issue_indicia_publisher`.
 
-`characters_raw` is always the free-text characters field alone, as the API returns it.
+`characters_raw` is always the free-text characters field alone (the API's `characters`,
+show_characters_as_text(), also names the linked characters: see docs/gcd.md).
 """
 from __future__ import annotations
 

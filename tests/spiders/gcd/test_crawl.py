@@ -18,7 +18,8 @@ from replicas.gcd import GcdReplica, generate_truth
 from replicas.gcd.routes import upload_stamp
 
 ROOT = Path(__file__).resolve().parents[3]
-TRUTH = generate_truth(publishers=2, series_per_publisher=2, issues_per_series=6, broken=1)
+TRUTH = generate_truth(publishers=2, series_per_publisher=2, issues_per_series=6, broken=1,
+                       cover_only=1)
 # loopback replica only: the polite delays are lifted to keep the tests short
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "RETRY_BACKOFF_BASE=0.5")
@@ -65,6 +66,10 @@ def test_crawl_publishers_then_recrawl_downloads_nothing(tmp_path):
         assert stats["gcd/errors/parse_no_cover_sequence"] == 1
         assert stats["gcd/covers/stored"] == len(expected)
         assert set(table["markup"]) == {"current", "old"}
+        # the issue indexed cover-only keeps its row and its cover, with the reason
+        only = {i.issue_id for i in TRUTH.issues.values() if i.cover_only}
+        assert len(only) == 1 and set(table.loc[table["reason"].notna(), "issue_id"]) == only
+        assert set(table.loc[table["issue_id"].isin(only), "reason"]) == {"no_stories_indexed"}
         for row in table.itertuples():
             issue = expected[row.issue_id]
             assert row.characters_raw == issue.characters_raw and row.cover_id == issue.cover_id
