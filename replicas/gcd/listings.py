@@ -1,4 +1,4 @@
-"""The loopback GCD's listings: cover galleries and publisher pages, in both layouts, with their bars.
+"""The loopback GCD's listings: cover galleries and publisher pages in both layouts, with bars.
 
 Each builder follows a gcd-django template (GrandComicsDatabase/gcd-django, revisions named in
 docs/gcd.md "Replica pages and their templates"), with the template's tags, classes, links and

@@ -7,8 +7,9 @@ render; the issue page changed layout on 2025-03-18 and both layouts are read:
 - current (Tailwind, templates/gcd/details/tw_issue.html + tw_single_story.html): every story is a
   `<div>` opening with `<a name="<story id>">` and an `<h2>` title; its `<h3>` reads
   "<type> / <n> pages", the cover sequence being type "cover" and coming first. Credits are
-  `<tr><td class="font-bold pe-1 align-top"><a ...>Pencils:</a></td><td><div>name</div>...</td></tr>`
-  (bits/story_creator_credits.html, bits/tw_single_credit.html; first `td.field-name-label`); genre is
+  `<tr><td class="font-bold ..."><a ...>Pencils:</a></td><td><div>name</div>...</td></tr>`
+  (bits/story_creator_credits.html, bits/tw_single_credit.html; at first `td.field-name-label`);
+  genre is
   `<li><span class="field-name-label">Genre:</span>value</li>` and synopsis
   `<dt class="field-name-label">Synopsis:</dt><dd>value</dd>` (templatetags/credits.py).
   Characters are `<div class="field-name-label">Characters:</div>`, the linked groups
