@@ -56,11 +56,15 @@ def series_reply(truth: GcdTruth, series_id: int) -> dict:
 
 
 def publisher_reply(truth: GcdTruth, publisher_id: int) -> dict:
-    """PublisherSerializer (the model's fields but created, deleted, external_link)."""
+    """PublisherSerializer (the model's fields but created, deleted, external_link), the keys of
+    the real reply for publisher 54."""
     name = truth.publishers[publisher_id][0]
     series = truth.publisher_series(publisher_id)
-    return {"api_url": f"{API}/publisher/{publisher_id}/", "country": "us", "modified": "",
-            "name": name, "year_began": 1960, "year_ended": None, "year_began_uncertain": False,
-            "year_ended_uncertain": False, "notes": "", "url": "",
+    return {"api_url": f"{API}/publisher/{publisher_id}/", "country": "us",
+            "modified": "2026-01-01T00:00:00Z", "name": name, "year_began": 1960,
+            "year_ended": None, "year_began_uncertain": False, "year_ended_uncertain": False,
+            "year_overall_began": 1960, "year_overall_ended": None,
+            "year_overall_began_uncertain": False, "year_overall_ended_uncertain": False,
+            "notes": "", "url": "", "brand_count": 0, "indicia_publisher_count": 1,
             "series_count": len(series),
             "issue_count": sum(len(truth.series_issues(s)) for s in series)}

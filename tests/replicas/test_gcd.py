@@ -126,6 +126,21 @@ def test_a_cover_only_issue_gives_one_row_by_page_and_by_api():
     assert markups == {"current", "old"}
 
 
+@pytest.mark.parametrize("kind, real", [("issue", "api_issue_242700.json"),
+                                        ("series", "api_series_13519.json"),
+                                        ("publisher", "api_publisher_54.json")])
+def test_api_replies_have_the_real_replies_fields(site, shared_fixtures, kind, real):
+    """The replica's /api/<kind>/<id>/ has the keys (and story keys) of the real reply."""
+    truth = {"issue": TRUTH.issues, "series": TRUTH.series, "publisher": TRUTH.publishers}[kind]
+    number = min(truth)
+    reply = json.loads(get(f"{site.base}/api/{kind}/{number}/?format=json")[1])
+    expected = json.loads((shared_fixtures / "gcd/api" / real).read_text())
+    assert list(reply) == list(expected)
+    if kind == "issue":
+        assert [list(s) for s in reply["story_set"]][:1] == [list(expected["story_set"][0])]
+        assert "?" not in reply["cover"]  # IssueSerializer.get_cover: no cache-buster
+
+
 def test_images_robots_and_challenge(site):
     issues = sorted(TRUTH.issues.values(), key=lambda i: i.cover_id)
     status, body, headers = get(site.cover_url(issues[1]))

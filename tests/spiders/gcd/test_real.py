@@ -53,6 +53,13 @@ def test_real_publisher_page_follows_its_arrow_and_skips_the_alphabet():
     assert publisher_series_ids(page) == [3161, 3370, 82437, 6133]
 
 
+def test_current_publisher_page_follows_its_bar():
+    page = read("current_publisher_54_page_1.rendered.html")
+    assert next_page(page, f"{SITE}/publisher/54/") == "?page=2"
+    assert next_page(page, f"{SITE}/publisher/54/?page=7") is None  # the arrow is not page 8
+    assert publisher_series_ids(page) == [3161, 3370, 82437]  # not the featured issue's links
+
+
 def test_real_old_issue_page():
     row = parse_issue_page(read("old_issue_370657.excerpt.html"), f"{SITE}/issue/370657/")
     assert row == {
