@@ -51,7 +51,8 @@ def test_every_work_gives_its_rows_or_its_reason(site):
                 assert [r["page"] for r in outcome] == list(range(work.pages))
                 rows += len(outcome)
             else:
-                expected = ("x_restrict_1" if work.x_restrict else "ai_generated"
+                expected = ("x_restrict_1" if work.x_restrict else
+                            f"restrict_{work.restrict}" if work.restrict else "ai_generated"
                             if work.ai_type == 2 else "ugoira" if work.illust_type == 2
                             else "no_image_urls")
                 assert outcome == expected
