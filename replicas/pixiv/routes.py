@@ -27,6 +27,12 @@ def _date_path(work: Work) -> str:
     return f"2024/05/{1 + work.illust_id % 28:02d}/{seconds // 3600:02d}/{seconds // 60 % 60:02d}/{seconds % 60:02d}"
 
 
+def null_summary(illust_id: int) -> bool:
+    """Whether the replica's summaries map this work to null (every fourth id), as real
+    works/latest and userIllusts maps do for most of theirs."""
+    return illust_id % 4 == 0
+
+
 def _name(work: Work) -> str:
     if work.hashed_name:
         return f"{work.illust_id}-{hashlib.md5(str(work.illust_id).encode()).hexdigest()}"
@@ -96,7 +102,8 @@ class PixivReplica:
     def _profile(self, user_id: int) -> tuple[int, dict]:
         if user_id not in self.truth.artists:
             return 404, {"error": True, "message": "User not found", "body": []}
-        works = [w for w in self.truth.works.values() if w.user_id == user_id]
+        # a deleted work leaves the listing (a stored one then has its detail read: 404)
+        works = [w for w in self.truth.works.values() if w.user_id == user_id and not w.deleted]
         illusts = {str(w.illust_id): None for w in works if w.illust_type != 1}
         manga = {str(w.illust_id): None for w in works if w.illust_type == 1}
         return 200, {"error": False, "message": "", "body": {
@@ -120,7 +127,7 @@ class PixivReplica:
             work = self.truth.works.get(int(illust)) if illust.isdigit() else None
             if work is None or work.deleted or work.user_id != user_id:
                 continue
-            works[illust] = None if work.illust_id % 4 == 0 else self.summary(work, logged_in)
+            works[illust] = None if null_summary(work.illust_id) else self.summary(work, logged_in)
         return 200, {"error": False, "message": "", "body": {"works": works, "extraData": {
             "meta": {"title": f"{self.truth.artists[user_id]} - pixiv"}}}}
 
@@ -140,7 +147,8 @@ class PixivReplica:
                 "createDate": "2024-05-01T09:00:00+09:00",
                 "updateDate": "2024-05-01T09:00:00+09:00", "isUnlisted": False,
                 "isMasked": detail["urls"]["thumb"] is None, "aiType": work.ai_type,
-                "profileImageUrl": f"{self.image_base}/user-profile/img/{work.user_id}_50.jpg"}
+                # a real value: the default image of a user without a profile image
+                "profileImageUrl": "https://s.pximg.net/common/images/no_profile_s.png"}
 
     def urls(self, work: Work, page: int, with_mini: bool = True) -> dict:
         """The detail's urls (mini, thumb, small, regular, original) or a /pages entry's
