@@ -41,7 +41,8 @@ class PixivTruth:
     def kept(self, user_id: int) -> list[Work]:
         """Works the default filters keep (all ages, public, not AI, no ugoira, not deleted)."""
         return [w for w in self.works.values() if w.user_id == user_id and not w.deleted
-                and not w.hidden and not w.restrict and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
+                and not w.hidden and not w.restrict and w.x_restrict == 0 and w.ai_type != 2
+                and w.illust_type != 2]
 
 
 def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) -> PixivTruth:

@@ -184,7 +184,10 @@ class PixivArtistSpider(scrapy.Spider):
             self.skip(getattr(error, "reason", "bad_json"))
 
     def items(self, detail: dict, pages: dict | None, known: bool = False):
-        outcome = illust_rows(detail, pages, self.filters)
+        try:
+            outcome = illust_rows(detail, pages, self.filters)
+        except PixivApiError as error:  # e.g. an image URL of no known shape: a counted skip
+            outcome = error.reason
         illust_id = int(unwrap(detail)["illustId"])
         if isinstance(outcome, str):
             if known:  # e.g. made R-18 or hidden since: no longer ours to ship

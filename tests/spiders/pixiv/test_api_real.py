@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from spiders.pixiv.api import (Filters, illust_rows, rating_reason, stored_facts, summaries,
-                               summary_facts, unchanged, work_ids)
+from spiders.pixiv.api import (Filters, PixivApiError, illust_rows, rating_reason, stored_facts,
+                               summaries, summary_facts, unchanged, work_ids)
 
 REAL = Path(__file__).resolve().parent / "real"
 
@@ -102,3 +102,11 @@ def test_a_changed_summary_fact_is_noticed(field, value):
     detail = load("illust-67487303-r18-2pages.json")
     rows = illust_rows(detail, load("pages-67487303.DERIVED.json"), Filters(max_x_restrict=1))
     assert not unchanged({**detail["body"]["userIllusts"]["67487303"], field: value}, rows)
+
+
+def test_an_image_url_of_no_known_shape_is_refused_by_reason():
+    detail = load("illust-65079382-private-png.json")
+    detail["body"]["urls"]["regular"] = "https://i.pximg.net/img-master/img/2017/09/22/x"
+    with pytest.raises(PixivApiError) as error:
+        illust_rows(detail, None, Filters(keep_private=True))
+    assert error.value.reason == "unparsable_image_url"
