@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -83,8 +83,13 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
     items: list[Unit | Dropped] = []
     for title in select_titles(root, options):
         try:  # the flows refuse a broken annotation up front (root.check_annotations)
-            books[title] = load_book(annotation_path(root, title, options.annotation_version),
-                                     options.annotation_version, cache_dir)
+            book = load_book(annotation_path(root, title, options.annotation_version),
+                             options.annotation_version, cache_dir)
+            if book.title != title:  # keys, labels and splits follow books.txt and images/
+                log.warning("%s: <book title=%r> differs from its books.txt name; using %r",
+                            title, book.title, title)
+                book = replace(book, title=title)
+            books[title] = book
         except AnnotationError as error:
             log.warning("skipping title %s: %s", title, error)
             items.append(Dropped(key=f"m109-{key_title(title)}", split=None, status="failed",

@@ -24,6 +24,7 @@ class PixivOptions:
     users: tuple[int, ...] = ()
     max_x_restrict: int = 0
     keep_ai: bool = False
+    keep_private: bool = False    # rows of restrict 1 / 2 works (a crawl with keep_private)
     uniform_fraction: float = 0.95
     white_level: int = 240
     black_level: int = 15

@@ -54,6 +54,9 @@ def select(rows: pd.DataFrame, options: PixivOptions) -> tuple[pd.DataFrame, lis
         ("not_listed_artist", ~rows["user_id"].isin(options.users) if options.users else None),
         (f"x_restrict_over_{options.max_x_restrict}", rows["x_restrict"] > options.max_x_restrict),
         ("ai_generated", (rows["ai_type"] == 2) if not options.keep_ai else None),
+        # My pixiv-only / private works; rows crawled before the column existed have none
+        ("private", rows["restrict"].fillna(0) > 0
+         if "restrict" in rows and not options.keep_private else None),
     ]
     for reason, mask in rules:
         if mask is not None and mask.any():

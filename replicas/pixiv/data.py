@@ -25,7 +25,8 @@ class Work:
     ai_type: int = 1
     deleted: bool = False
     hashed_name: bool = False
-    hidden: bool = False      # e.g. followers-only: URLs null even when logged in
+    hidden: bool = False      # e.g. masked: URLs null even when logged in
+    restrict: int = 0         # 1 My pixiv only, 2 private: URLs only for a login (a friend)
     subject: str = "cat"
     blank: str = ""           # "white" / "black": a near-uniform image (datasets drop it)
     r15: bool = False         # tagged R-15: rated questionable by pixiv-tags
@@ -38,9 +39,10 @@ class PixivTruth:
     works: dict[int, Work] = field(default_factory=dict)          # illust id -> work
 
     def kept(self, user_id: int) -> list[Work]:
-        """Works the default filters keep (all ages, not AI, no ugoira, not deleted)."""
+        """Works the default filters keep (all ages, public, not AI, no ugoira, not deleted)."""
         return [w for w in self.works.values() if w.user_id == user_id and not w.deleted
-                and not w.hidden and w.x_restrict == 0 and w.ai_type != 2 and w.illust_type != 2]
+                and not w.hidden and not w.restrict and w.x_restrict == 0 and w.ai_type != 2
+                and w.illust_type != 2]
 
 
 def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) -> PixivTruth:
@@ -57,7 +59,9 @@ def generate_truth(artists: int = 4, works_per_artist: int = 12, seed: int = 0) 
                 illust_id=next_id, user_id=user_id, pages=3 if special == 1 else 1,
                 illust_type=2 if special == 2 else (1 if special == 1 else 0),
                 x_restrict=1 if special == 3 else 0, ai_type=2 if special == 4 else 1,
-                deleted=special == 5, hashed_name=special == 6, hidden=special == 7,
+                deleted=special == 5, hashed_name=special == 6,
+                # the seventh work of every other artist is hidden, of the others My pixiv-only
+                hidden=special == 7 and a % 2 == 0, restrict=int(special == 7 and a % 2 == 1),
                 r15=special == 8, blank={9: "white", 10: "black"}.get(special, ""),
                 subject=SUBJECTS[(w + a) % len(SUBJECTS)])
     return truth

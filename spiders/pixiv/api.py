@@ -29,10 +29,13 @@ class PixivApiError(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Which works to keep; the defaults are the issue's: all-ages, not AI, no ugoira."""
+    """Which works to keep; the defaults are the issue's: all-ages, public, not AI, no ugoira."""
 
     max_x_restrict: int = 0        # 0 all ages, 1 R-18, 2 R-18G
     keep_ai: bool = False          # aiType 2 = AI-generated
+    # restrict 1 (My pixiv only) / 2 (private): shown only to the author (or their My pixiv
+    # friends) when logged in as them, never the public's to ship
+    keep_private: bool = False
     ugoira: str = "skip"           # skip | first_frame
     image_size: str = "regular"    # regular (1200 px sample) | original
 
@@ -65,9 +68,12 @@ def image_ext(url: str) -> str:
 
 
 def rating_reason(body: dict, filters: Filters) -> str | None:
-    """Why the filters drop a work by its rating, AI flag or type (a detail or a summary)."""
+    """Why the filters drop a work by its rating, visibility, AI flag or type (a detail or a
+    summary)."""
     if int(body.get("xRestrict") or 0) > filters.max_x_restrict:
         return f"x_restrict_{int(body['xRestrict'])}"
+    if int(body.get("restrict") or 0) != 0 and not filters.keep_private:
+        return f"restrict_{int(body['restrict'])}"
     if int(body.get("aiType") or 0) == 2 and not filters.keep_ai:
         return "ai_generated"
     if int(body.get("illustType") or 0) == 2 and filters.ugoira == "skip":
@@ -97,6 +103,7 @@ def illust_rows(detail: dict, pages: dict | None, filters: Filters) -> list[dict
         "user_name": body.get("userName"), "title": body.get("title"),
         "illust_type": ILLUST_TYPES.get(int(body.get("illustType") or 0), "illust"),
         "x_restrict": int(body.get("xRestrict") or 0),
+        "restrict": int(body.get("restrict") or 0),
         "ai_type": int(body["aiType"]) if body.get("aiType") is not None else None,
         "create_date": body.get("createDate"),
         "tags": [t["tag"] for t in tags],
@@ -128,25 +135,43 @@ def summary_url(api_base: str, user_id: int, ids: list[int]) -> str:
     return f"{api_base}/user/{user_id}/profile/illusts?{query}"
 
 
-def summaries(envelope: dict) -> dict[int, dict]:
-    """{illust id: summary} of a /profile/illusts answer; works it cannot show are left out."""
+def summaries(envelope: dict) -> dict[int, dict | None]:
+    """{illust id: summary or None} of a /profile/illusts (or works/latest-style) answer.
+
+    Real answers map many ids to null ({id: null}, as profile/all and userIllusts do): null only
+    means "no summary here", never "deleted"; the caller asks that work's detail."""
     works = (unwrap(envelope) or {}).get("works") or {}
-    return {int(i): w for i, w in works.items()} if isinstance(works, dict) else {}
+    if not isinstance(works, dict):  # an empty map comes back as []
+        return {}
+    return {int(i): w if isinstance(w, dict) else None for i, w in works.items()}
 
 
-def summary_facts(summary: dict) -> tuple:
-    """What a summary tells of a work: tags, title, type, rating, AI flag, pages, first size."""
-    ai = summary.get("aiType")
-    return (list(summary.get("tags") or []), summary.get("title"),
-            ILLUST_TYPES.get(int(summary["illustType"]), "illust"), int(summary["xRestrict"]),
-            None if ai is None else int(ai), int(summary.get("pageCount") or 1),
-            summary.get("userName"), int(summary["width"]), int(summary["height"]))
+def summary_facts(summary: dict) -> dict:
+    """The facts a summary states; one it leaves out (older replies have no aiType) is absent,
+    and so not compared. Tags are a set: a detail lists the author's locked tags first, a summary
+    often in another order, and the order carries no label."""
+    facts = {"tags": frozenset(summary.get("tags") or ()), "title": summary.get("title"),
+             "illust_type": ILLUST_TYPES.get(int(summary["illustType"]), "illust"),
+             "x_restrict": int(summary["xRestrict"]), "pages": int(summary.get("pageCount") or 1),
+             "user_name": summary.get("userName"), "width": int(summary["width"]),
+             "height": int(summary["height"])}
+    if summary.get("aiType") is not None:
+        facts["ai_type"] = int(summary["aiType"])
+    return facts
 
 
-def stored_facts(rows: list[dict]) -> tuple:
+def stored_facts(rows: list[dict]) -> dict:
     """The same facts of a stored work (its pages' last rows, page 0 first)."""
     first = sorted(rows, key=lambda r: int(r["page"]))[0]
     ai = first["ai_type"]
-    return (list(first["tags"]), first["title"], first["illust_type"], int(first["x_restrict"]),
-            None if ai is None or ai != ai else int(ai), len(rows), first["user_name"],
-            int(first["width"]), int(first["height"]))
+    return {"tags": frozenset(first["tags"]), "title": first["title"],
+            "illust_type": first["illust_type"], "x_restrict": int(first["x_restrict"]),
+            "ai_type": None if ai is None or ai != ai else int(ai), "pages": len(rows),
+            "user_name": first["user_name"], "width": int(first["width"]),
+            "height": int(first["height"])}
+
+
+def unchanged(summary: dict, rows: list[dict]) -> bool:
+    """Whether a known work's summary says nothing new: every fact it states equals the store's."""
+    stated, stored = summary_facts(summary), stored_facts(rows)
+    return all(stored[name] == value for name, value in stated.items())

@@ -29,6 +29,7 @@ class CrawlOptions:
     ugoira: str = "skip"
     max_x_restrict: int = 0
     keep_ai: bool = False
+    keep_private: bool = False
     profile: str = "polite"
 
     @classmethod
@@ -68,6 +69,7 @@ def crawl_plan(options: CrawlOptions, api_base: str, home: str | None = None) ->
     rows = [("api", api_base), ("users", options.users), ("works per user (cap)", options.cap),
             ("image size", options.image_size), ("ugoira", options.ugoira),
             ("max x_restrict", options.max_x_restrict), ("keep AI works", options.keep_ai),
+            ("keep private works", options.keep_private),
             ("logged in", "yes ($PHPSESSID)" if os.environ.get("PHPSESSID") else "no"),
             ("profile", options.profile), ("rows", dirs.raw / "pixiv" / "illusts.parquet"),
             ("images", dirs.raw / "pixiv" / "images")]
@@ -79,7 +81,7 @@ def crawl_command(options: CrawlOptions, api_base: str, stats_path: Path,
     arguments = {"users": ",".join(map(str, options.users)), "cap": options.cap,
                  "api_base": api_base, "image_size": options.image_size,
                  "ugoira": options.ugoira, "max_x_restrict": options.max_x_restrict,
-                 "keep_ai": options.keep_ai}
+                 "keep_ai": options.keep_ai, "keep_private": options.keep_private}
     return spider_command("pixiv", options.profile, api_base, stats_path, arguments,
                           {**PROFILES[options.profile], **settings})
 

@@ -16,8 +16,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from core.paths import work_dirs
 from spiders.pixiv.api import (AJAX, Filters, PixivApiError, illust_rows, rating_reason,
-                               stored_facts, summaries, summary_facts, summary_url, unwrap,
-                               work_ids)
+                               summaries, summary_url, unchanged, unwrap, work_ids)
 from spiders.pixiv.items import PixivIllustItem
 from spiders.pixiv.store import latest_rows, load_dropped, save_dropped
 
@@ -58,7 +57,7 @@ class PixivArtistSpider(scrapy.Spider):
 
     def __init__(self, users: str = "", cap: int | str = 200, api_base: str = AJAX,
                  image_size: str = "regular", ugoira: str = "skip", max_x_restrict: int | str = 0,
-                 keep_ai: str = "false", **kwargs):
+                 keep_ai: str = "false", keep_private: str = "false", **kwargs):
         super().__init__(**kwargs)
         self.user_ids = [int(u) for u in str(users).split(",") if u.strip()]
         if not self.user_ids:
@@ -66,7 +65,7 @@ class PixivArtistSpider(scrapy.Spider):
         self.cap = int(cap)
         self.api_base = api_base.rstrip("/")
         self.filters = Filters(max_x_restrict=int(max_x_restrict), ugoira=ugoira,
-                               keep_ai=str(keep_ai).lower() in ("1", "true", "yes"),
+                               keep_ai=_flag(keep_ai), keep_private=_flag(keep_private),
                                image_size=image_size)
         self.known: dict[int, list[dict]] = {}
 
@@ -118,19 +117,21 @@ class PixivArtistSpider(scrapy.Spider):
                          {"illust_id": illust_id, "known": known}, fresh=known)
 
     def parse_summaries(self, response, ids: list[int]):
-        """A known work whose summary equals the store, or a new one the filters drop by its
-        summary, is done; every other work's detail decides (a missing summary included)."""
+        """A known work whose summary states nothing new, or a new one the filters drop by its
+        summary, is done; every other work's detail decides. A null or missing summary (real
+        replies map many ids to null) is no verdict: that work's detail is read."""
         try:
-            found, answered = summaries(json.loads(response.text)), True
+            found = summaries(json.loads(response.text))
         except ValueError:  # no summaries (an error answer): every detail is read instead
-            found, answered = {}, False
+            found = {}
         for illust_id in ids:
             known, summary = illust_id in self.known, found.get(illust_id)
             try:
-                if summary is None:  # listed, yet the user page cannot show it: its detail
-                    done = answered and not known and "deleted"  # would answer 404
-                elif known:
-                    done = summary_facts(summary) == stored_facts(self.known[illust_id])
+                if summary is None:
+                    done = False
+                elif known:  # a stored work the filters would now drop: its detail says gone
+                    done = (rating_reason(summary, self.filters) is None
+                            and unchanged(summary, self.known[illust_id]))
                 else:  # dropped by its rating, or before with this very summary
                     done = rating_reason(summary, self.filters) or self._dropped(illust_id,
                                                                                  summary)
@@ -183,7 +184,10 @@ class PixivArtistSpider(scrapy.Spider):
             self.skip(getattr(error, "reason", "bad_json"))
 
     def items(self, detail: dict, pages: dict | None, known: bool = False):
-        outcome = illust_rows(detail, pages, self.filters)
+        try:
+            outcome = illust_rows(detail, pages, self.filters)
+        except PixivApiError as error:  # e.g. an image URL of no known shape: a counted skip
+            outcome = error.reason
         illust_id = int(unwrap(detail)["illustId"])
         if isinstance(outcome, str):
             if known:  # e.g. made R-18 or hidden since: no longer ours to ship
@@ -215,16 +219,22 @@ class PixivArtistSpider(scrapy.Spider):
         self.logger.warning("request failed: %s", failure.getErrorMessage())
 
 
-FACTS = ("page", "user_name", "title", "illust_type", "x_restrict", "ai_type", "tags", "tags_en",
-         "url", "width", "height")
+FACTS = ("page", "user_name", "title", "illust_type", "x_restrict", "ai_type", "url", "width",
+         "height")
+
+
+def _flag(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
 
 
 def _facts(row: dict) -> tuple:
-    """What a refresh compares: labels and metadata (lists, whatever container they come in)."""
+    """What a refresh compares: labels and metadata. Tags are compared as a set of (tag, English)
+    pairs: their order changes (locked tags first) while the labels stay the same."""
     def plain(value):
-        if hasattr(value, "__len__") and not isinstance(value, str):
-            return list(value)
         return None if value is None or value != value else value  # NaN (a parquet gap): None
     # the image's path, not its host: the same file may be served from another mirror
-    return tuple(urlparse(v).path if k == "url" and isinstance(v, str) else plain(v)
-                 for k, v in ((k, row.get(k)) for k in FACTS))
+    facts = tuple(urlparse(v).path if k == "url" and isinstance(v, str) else plain(v)
+                  for k, v in ((k, row.get(k)) for k in FACTS))
+    tags = list(row.get("tags") if row.get("tags") is not None else ())
+    english = list(row.get("tags_en") if row.get("tags_en") is not None else ())
+    return facts + (frozenset(zip(tags, english + [""] * (len(tags) - len(english)))),)

@@ -70,8 +70,17 @@ def test_refresh_sees_new_deleted_and_retagged_works(prefect_harness, tmp_path, 
     third = refresh(1)
     assert third["new"] == {} and third["image_bytes"] == 0
     assert third["crawls"]["pixiv"]["replica/image_requests"] == 0
-    # robots.txt, the profile and one page of summaries: no detail (and no image) at all
-    assert third["crawls"]["pixiv"]["downloader/request_count"] == 3
+    # robots.txt, the profile and one page of summaries, whose tags are in another order than
+    # the details' for every third work (compared as sets: no detail for them); a detail (and
+    # its /pages) only for the works whose summary is null: no verdict there. No image at all.
+    from replicas.pixiv import null_summary, reordered_summary
+    unsummarised = [w for w in works.values() if not w.deleted and null_summary(w.illust_id)]
+    later = replica_truth(ARTISTS, WORKS, 1)
+    stored = [w for u in later.artists for w in later.kept(u)]
+    assert unsummarised and any(reordered_summary(w.illust_id) and not null_summary(w.illust_id)
+                                for w in stored)
+    assert third["crawls"]["pixiv"]["downloader/request_count"] == 3 + sum(
+        1 + (w.pages > 1) for w in unsummarised)
     assert len(pd.read_parquet(tmp_path / "data" / "raw" / "pixiv" / "illusts.parquet")) == len(raw)
 
 

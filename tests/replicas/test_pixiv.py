@@ -32,8 +32,8 @@ def rows_of(site, work_id, **cookies):
 def test_profiles_list_every_work_newest_first(site):
     for user_id in TRUTH.artists:
         ids = work_ids(get(f"{site.api_base}/ajax/user/{user_id}/profile/all").json())
-        expected = sorted((w.illust_id for w in TRUTH.works.values() if w.user_id == user_id),
-                          reverse=True)
+        expected = sorted((w.illust_id for w in TRUTH.works.values()
+                           if w.user_id == user_id and not w.deleted), reverse=True)
         assert ids == expected
 
 
@@ -51,7 +51,8 @@ def test_every_work_gives_its_rows_or_its_reason(site):
                 assert [r["page"] for r in outcome] == list(range(work.pages))
                 rows += len(outcome)
             else:
-                expected = ("x_restrict_1" if work.x_restrict else "ai_generated"
+                expected = ("x_restrict_1" if work.x_restrict else
+                            f"restrict_{work.restrict}" if work.restrict else "ai_generated"
                             if work.ai_type == 2 else "ugoira" if work.illust_type == 2
                             else "no_image_urls")
                 assert outcome == expected

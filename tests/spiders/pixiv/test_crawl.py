@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from core.paths import project_root, work_dirs
-from replicas.pixiv import PixivReplica, generate_truth
+from replicas.pixiv import PixivReplica, generate_truth, null_summary
 from spiders.pixiv.crawl import CrawlOptions, crawl_command, jobdir_for, run_crawl
 from spiders.pixiv.store import journal_path
 
@@ -47,6 +47,12 @@ def stored_rows(home: Path) -> pd.DataFrame:
 
 def image_requests(site) -> list[dict]:
     return [r for r in site.log if r["role"] == "images" and r["path"] != "/robots.txt"]
+
+
+def details_asked(log: list[dict]) -> set[int]:
+    """Illust ids whose detail (or /pages) was requested."""
+    return {int(r["path"].split("/")[3].split("?")[0]) for r in log
+            if r["path"].startswith("/ajax/illust/")}
 
 
 def start_crawl(site, truth, dirs, env=None) -> subprocess.Popen:
@@ -85,9 +91,14 @@ def test_crawl_then_recrawl(tmp_path):
             assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
         assert image_requests(site) and all(r["referer"] == "https://www.pixiv.net/"
                                             for r in image_requests(site))
-        # every kind of work the filters drop, counted by reason (2 artists x 1 of each kind)
-        for reason in ("ugoira", "ai_generated", "deleted", "no_image_urls", "x_restrict_1"):
+        # every kind of work the filters drop, counted by reason (2 artists x 1 of each kind;
+        # the seventh work is hidden for one artist, My pixiv-only for the other)
+        for reason in ("ugoira", "ai_generated", "x_restrict_1"):
             assert stats[f"pixiv/skipped/{reason}"] == 2, reason
+        assert stats["pixiv/skipped/no_image_urls"] == stats["pixiv/skipped/restrict_1"] == 1
+        # deleted works are not listed (profile/all): never asked for
+        deleted = {w.illust_id for w in TRUTH.works.values() if w.deleted}
+        assert deleted and not details_asked(site.log) & deleted
         assert stats["pixiv/rows"] == len(expected)
         assert stats["pixiv/images_downloaded"] == len(expected)
         assert all(r["user_agent"].startswith("inkset/") for r in site.log)
@@ -95,18 +106,20 @@ def test_crawl_then_recrawl(tmp_path):
         before, logged = len(image_requests(site)), len(site.log)
         second = crawl(site, tmp_path)
     assert len(image_requests(site)) == before  # a second run downloads no image
-    # known works are compared through the user page's summaries: not one detail of them
-    details = {int(r["path"].split("/")[3].split("?")[0]) for r in site.log[logged:]
-               if r["path"].startswith("/ajax/illust/")}
-    assert not details & {i for i, _ in expected}
+    # known works are compared through the user page's summaries: no detail of them, but for
+    # the works whose summary is null (no verdict: their detail is read, and found unchanged)
+    known = {i for i, _ in expected}
+    unsummarised = {i for i in known if null_summary(i)}
+    assert unsummarised and details_asked(site.log[logged:]) & known == unsummarised
     assert any("/profile/illusts?" in r["path"] for r in site.log[logged:])
     # new works dropped after their detail (hidden: no image URLs) are remembered with their
     # summary, so the next crawl, from another host port (no HTTP cache hit), asks no detail
     dropped = json.loads((work_dirs(tmp_path).raw / "pixiv" / "dropped.json").read_text())
-    assert sorted(v["reason"] for v in dropped.values()) == ["no_image_urls"] * 2
+    assert sorted(v["reason"] for v in dropped.values()) == ["no_image_urls"]
     with PixivReplica(TRUTH) as other:
         crawl(other, tmp_path)
-    assert not [r for r in other.log if r["path"].startswith("/ajax/illust/")]
+    assert all(null_summary(i) for i in details_asked(other.log))
+    assert not details_asked(other.log) & {int(i) for i in dropped}
     assert second["pixiv/skipped/known"] == len({i for i, _ in expected})
     assert "pixiv/rows" not in second
     assert len(stored_rows(tmp_path)) == len(expected)  # no duplicate rows
@@ -176,8 +189,10 @@ def test_the_login_cookie_is_sent_but_never_written(tmp_path):
         images = image_requests(site)
     assert api and all(r["cookie"] for r in api)
     assert images and not any(r["cookie"] for r in images)  # the image host never gets it
-    # logged in, R-18 works show their URLs (then x_restrict drops them); hidden ones stay null
-    assert stats["pixiv/skipped/x_restrict_1"] == 2 and stats["pixiv/skipped/no_image_urls"] == 2
+    # logged in, R-18 and My pixiv-only works show their URLs (then x_restrict and restrict drop
+    # them); hidden ones stay null
+    assert stats["pixiv/skipped/x_restrict_1"] == 2 and stats["pixiv/skipped/no_image_urls"] == 1
+    assert stats["pixiv/skipped/restrict_1"] == 1
     # a paused crawl (Ctrl-C) keeps its JOBDIR queue on disk: the cookie must not be in it
     truth = generate_truth(artists=2, works_per_artist=24, seed=5)
     dirs = work_dirs(tmp_path / "paused")
