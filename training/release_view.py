@@ -39,7 +39,15 @@ class ReleaseInfo:
         """Every kept sample: key, split, shard and labels, in shard order (= tar order)."""
         frame = pd.read_parquet(self.path / "manifest.parquet")
         kept = frame[frame["status"] == "success"]
-        return kept.sort_values(["shard", "key"], kind="stable").reset_index(drop=True)
+        # samples are written in a seeded order, not by key: each shard's own parquet lists its
+        # rows in tar order
+        position = {}
+        for shard in kept["shard"].dropna().unique():
+            rows = pd.read_parquet(self.path / f"{shard[:-len('.tar')]}.parquet", columns=["key"])
+            position.update(zip(rows["key"], range(len(rows))))
+        kept = kept.assign(_position=kept["key"].map(position))
+        return (kept.sort_values(["shard", "_position"], kind="stable")
+                .drop(columns="_position").reset_index(drop=True))
 
     def describe(self) -> dict:
         return {"dataset": self.dataset, "version": self.version, "path": str(self.path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import errno
+import hashlib
 import json
 import logging
 import shutil
@@ -60,7 +61,7 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
         log.info("%s is complete; published releases are never rewritten",
                  dataset_dir / spec.version)
         return _finished_result(dataset_dir / spec.version)
-    units, planned_drops = _plan(items)
+    units, planned_drops = _plan(items, spec.order_seed)
     fingerprint = plan_fingerprint(spec, units, planned_drops,
                                    cache_path=dataset_dir / ".file-hashes.json")
     if spec.version == versions.NEXT:
@@ -115,7 +116,17 @@ def _write_error(error: OSError, release_dir: Path) -> InksetError:
                        f"space and run again to resume)")
 
 
-def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
+def write_order(unit_id: str, seed: int | None) -> tuple[bytes, str]:
+    """Sort key of a unit in the write order: a seeded hash of its id, so neighbours in a shard
+    (and in a loader's shuffle buffer) come from all over the release, not from one title; the
+    same ids and seed give the same order whatever the input order. None: id order."""
+    if seed is None:
+        return b"", unit_id
+    return hashlib.sha256(f"{seed}\0{unit_id}".encode()).digest(), unit_id
+
+
+def _plan(items: Iterable[Unit | Dropped], seed: int | None = 0
+          ) -> tuple[list[Unit], list[Dropped]]:
     units: dict[str, Unit] = {}
     drops: list[Dropped] = []
     for item in items:
@@ -128,7 +139,7 @@ def _plan(items: Iterable[Unit | Dropped]) -> tuple[list[Unit], list[Dropped]]:
         else:
             raise TypeError(f"plan items must be Unit or Dropped, got {type(item).__name__}")
     # sorting makes the stream, hence the shards, independent of the input order
-    ordered = [units[i] for i in sorted(units)]
+    ordered = [units[i] for i in sorted(units, key=lambda i: write_order(i, seed))]
     return ordered, sorted(drops, key=lambda d: d.key)
 
 
@@ -205,7 +216,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         "definition": json.loads(json.dumps(spec.definition, default=str)),
         "code_version": code_version(), "source_snapshot": dict(spec.source_snapshot),
         "license": spec.license, "attribution": spec.attribution, "share": spec.share,
-        "members": list(spec.members), "label_sets": list(spec.label_sets),
+        "members": list(spec.members), "order_seed": spec.order_seed, "label_sets": list(spec.label_sets),
         "cls_label_set": spec.cls_label_set, "multi_label_sets": list(spec.multi_label_sets),
         "counts": counts,
         "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},

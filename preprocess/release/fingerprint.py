@@ -73,7 +73,7 @@ def plan_fingerprint(spec: ReleaseSpec, units: Iterable[Unit], drops: Iterable[D
     digest = hashlib.sha256()
     head = {"definition": definition_hash(spec.definition), "takedown": sorted(spec.takedown),
             "splits": list(spec.splits), "label_sets": _canonical(dict(spec.label_sets), files),
-            "image_ext": spec.image_ext}
+            "image_ext": spec.image_ext, "order_seed": spec.order_seed}
     digest.update(json.dumps(head, sort_keys=True).encode())
     for unit in units:
         line = [unit.id, [list(k) for k in unit.keys], _canonical(unit.payload, files)]

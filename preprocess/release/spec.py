@@ -43,6 +43,10 @@ class ReleaseSpec:
     # how `inkset publish` shares it: "full" (shards too) or "metadata-only" (ids, URLs, labels,
     # hashes), the default where the images belong to others and may not be redistributed
     share: str = "full"
+    # the order samples are written in: units by sha256(seed, unit id), so a shard and a loader's
+    # shuffle buffer hold many titles / series / artists, not one (sorted keys group them);
+    # None writes units in id order (releases built before order_seed existed)
+    order_seed: int | None = 0
 
     def __post_init__(self) -> None:
         for name, value in (("dataset", self.dataset), ("version", self.version)):
@@ -68,6 +72,8 @@ class ReleaseSpec:
         for name, names in self.label_sets.items():
             if len(set(names)) != len(names):
                 raise ValueError(f"label set {name!r} has repeated names")
+        if self.order_seed is not None and not isinstance(self.order_seed, int):
+            raise ValueError(f"order_seed must be an integer or None, not {self.order_seed!r}")
         if self.shard_max_samples < 1 or self.shard_max_bytes < 1:
             raise ValueError("shard_max_samples and shard_max_bytes must be positive")
 

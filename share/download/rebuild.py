@@ -50,7 +50,9 @@ def _spec(card: dict, labels: dict) -> ReleaseSpec:
         image_ext=next(m for m in members if m not in OTHER_MEMBERS),
         definition=card.get("definition") or {}, description=card.get("description", ""),
         license=card.get("license", ""), attribution=card.get("attribution", ""),
-        source_snapshot=card.get("source_snapshot") or {}, share=card.get("share", "full"))
+        source_snapshot=card.get("source_snapshot") or {}, share=card.get("share", "full"),
+        # releases from before order_seed were written in unit id order
+        order_seed=card.get("order_seed"))
 
 
 def recipe_of(card: dict, ext: str) -> Recipe:

@@ -17,7 +17,7 @@ from replicas.shapes import generate_shapes
 PER_CLASS = 12
 BAD_FILES = {"circle/corrupt.jpg": "undecodable", "square/empty.jpg": "empty_file",
              "triangle/bomb.png": "too_many_pixels"}
-DUPLICATE = "cross/zz_copy_of_cross00000.jpg"  # sorts after the original, which is kept
+DUPLICATE = "cross/zz_copy_of_cross00000.jpg"  # of cross00000: the first written is kept
 
 
 def bomb_png() -> bytes:

@@ -11,6 +11,7 @@ import pytest
 from core.errors import InksetError
 from core.keys import check_key
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, build_release
+from preprocess.release.build import write_order
 
 SPEC = ReleaseSpec(dataset="toy", version="1", splits=("train",),
                    label_sets={"class": ("a", "b")}, cls_label_set="class")
@@ -84,9 +85,12 @@ def test_a_stage_error_midway_keeps_the_finished_shards(tmp_path):
     good = build_release(SPEC, units(keys), render_toy, releases_root=tmp_path / "good",
                          progress=False)
 
+    # the 31st unit in write order (units are written by a seeded hash of their id)
+    breaking = sorted(keys, key=lambda k: write_order(k, SPEC.order_seed))[30]
+
     def render_breaking(payload):
         key, _ = payload[0]
-        if key == "k30":
+        if key == breaking:
             return [toy_sample(key, label="zebra")]  # a stage bug: a loud error
         return render_toy(payload)
     with pytest.raises(ValueError, match="zebra"):
