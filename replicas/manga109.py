@@ -98,10 +98,13 @@ def _box_xml(kind, box_id, box, scale, character=None, text=None) -> str:
     return f"      <{kind} {attrs}/>\n"
 
 
-def _draw_half(draw, writer, parts, x_off, title_i, style, characters, rng, truth, scale):
-    """Two or three frames on one page, each holding a face and its speech."""
+def _draw_half(draw, writer, parts, x_off, title_i, style, characters, rng, truth, scale,
+               frames: int | None = None):
+    """Two or three frames (or `frames`, stacked) on one page, each with a face and its speech."""
     height = SPREAD[1]
     tops = [40, 40 + (height - 80) // 2] if rng.random() < 0.5 else [40, 420, 800]
+    if frames:
+        tops = [40 + i * ((height - 80) // frames) for i in range(frames)]
     for i, top in enumerate(tops):
         bottom = (tops[i + 1] - 20) if i + 1 < len(tops) else height - 40
         frame = (x_off + 30, top, x_off + 797, bottom)
@@ -139,7 +142,8 @@ def title_names(count: int) -> list[str]:
     return [f"InkTitle{i:02d}" for i in range(count)]
 
 
-def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 0) -> GroundTruth:
+def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 0,
+                     layout: dict[str, tuple[int, int]] | None = None) -> GroundTruth:
     """Write `root/books.txt`, `images/<title>/NNN.jpg`, `annotations/<title>.xml`; return truth.
 
     Per title: `spreads` two-page spreads then one single-page image. Quirks on purpose: title 1
@@ -148,7 +152,8 @@ def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 
     spread has a frame crossing the gutter.
     """
     root = Path(root)
-    names = title_names(titles)
+    names = list(layout) if layout else title_names(titles)
+    titles = len(names)
     truth = GroundTruth(titles=names, scaled_title=names[1 % titles],
                         zero_page=(names[2 % titles], 0))
     (root / "annotations").mkdir(parents=True, exist_ok=True)
@@ -165,8 +170,9 @@ def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 
         folder.mkdir(parents=True, exist_ok=True)
         declared = (2960, 2164) if title == truth.scaled_title else SPREAD
         scale = (declared[0] / SPREAD[0], declared[1] / SPREAD[1])
-        for index in range(spreads + 1):
-            single = index == spreads
+        title_spreads, frames = layout[title] if layout else (spreads, None)
+        for index in range(title_spreads + 1):
+            single = index == title_spreads
             size = SINGLE if single else SPREAD
             image = Image.new("L", size, style["tone"] + 20)
             draw = ImageDraw.Draw(image)
@@ -174,7 +180,7 @@ def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 
             before = dict(truth.faces_per_character)
             for x_off in ((0,) if single else (0, SPREAD[0] // 2)):
                 _draw_half(draw, writer, parts, x_off, title_i, style, characters[:-1]
-                           if rng.random() < 0.15 else characters, rng, truth, scale)
+                           if rng.random() < 0.15 else characters, rng, truth, scale, frames)
             if index == 0 and not single:  # a double-page panel across the gutter
                 wide = (600, 500, 1100, 700)
                 draw.rectangle(wide, outline=0, width=style["border"])
@@ -194,7 +200,7 @@ def generate_release(root: Path, titles: int = 9, spreads: int = 8, seed: int = 
             writer.pages.append(f'    <page index="{index}" width="{page_size[0]}" '
                                 f'height="{page_size[1]}">\n{"".join(parts)}    </page>\n')
             image.save(folder / f"{index:03d}.jpg", "JPEG", quality=85)
-        truth.images[title] = spreads + 1
+        truth.images[title] = title_spreads + 1
         (root / "annotations" / f"{title}.xml").write_text(writer.xml(characters),
                                                            encoding="utf-8")
     return truth
@@ -208,3 +214,34 @@ def ensure_release(root: Path, titles: int = 9, spreads: int = 8) -> Path:
     if not books.exists() or len(books.read_text().split()) != titles:
         generate_release(root, titles=titles, spreads=spreads)
     return Path(root)
+
+
+# Manga109 (release 2021.12.30): 109 titles, 10,602 images (two-page spreads), 103,850 frames,
+# 118,593 faces. The replica draws one face per frame, so faces set its frames per page.
+FULL_IMAGES, FULL_FACES, FULL_FRAMES = 10_602, 118_593, 103_850
+PER_TITLE_CSV = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "manga109" / \
+    "per_title.csv"
+
+
+def full_size_layout(fraction: float = 1.0, per_title: Path = PER_TITLE_CSV
+                     ) -> dict[str, tuple[int, int]]:
+    """title -> (spreads, frames per page) of a Manga109-sized replica, `fraction` of its images.
+
+    From `per_title.csv` (../shared/fixtures: each title's name, images and frames of the real
+    release) when it is there: the title's images, and its share of the 118,593 faces by its
+    share of the frames. Otherwise the documented fallback: 109 titles `InkTitleNN` of 97 images
+    and 5 faces per page (10,573 images, ~105k faces)."""
+    import csv
+
+    if Path(per_title).is_file():
+        with open(per_title, newline="", encoding="utf-8") as handle:
+            rows = [(r["title"], int(r["images_2021"]), int(r["frames_v2021"]))
+                    for r in csv.DictReader(handle)]
+    else:
+        rows = [(name, 97, 97 * 2 * 5 * FULL_FRAMES // FULL_FACES) for name in title_names(109)]
+    layout = {}
+    for title, images, frames in rows:
+        faces_per_page = FULL_FACES * frames / FULL_FRAMES / (2 * images)
+        layout[title] = (max(1, round((images - 1) * fraction)),
+                         min(7, max(1, round(faces_per_page))))
+    return layout

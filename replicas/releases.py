@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.definitions import choose_dataset, datasets_of
+from core.errors import UsageError
 from core.paths import work_dirs
 from preprocess.gcd.datasets import plan as gcd_plan, render as gcd_render
 from preprocess.gcd.labels import slug
@@ -19,7 +20,7 @@ from preprocess.pixiv.options import PixivOptions
 from preprocess.release import build_release
 from replicas import gcd as gcd_replica
 from replicas import pixiv as pixiv_replica
-from replicas.manga109 import ensure_release
+from replicas.manga109 import ensure_release, full_size_layout, generate_release
 
 # The replica's titles are not in the Yanagisawa lists: faces split by title hash, as in the demo.
 MANGA109_DEFAULTS = {"manga109-faces": {"split": "title_hash", "test_fraction": 0.3}}
@@ -45,15 +46,34 @@ def replica_datasets() -> dict[str, str]:
             **dict.fromkeys(gcd_teams(), "gcd")}
 
 
-def scaled_release(name: str, *, scale: int, home: Path | None = None, workers: int = 2,
-                   progress: bool = False, **options) -> Path:
-    """Build `name` from a replica `scale` times the demo's size into `home`/releases/."""
+def full_size_manga109(root: Path, fraction: float = 1.0) -> Path:
+    """The Manga109-sized replica (`full_size_layout`: 109 titles, 10,602 images, ~116k faces
+    at fraction 1) at `root`, generated once; a marker written last says it is whole."""
+    marker = root / ".complete"
+    if not marker.exists():
+        generate_release(root, layout=full_size_layout(fraction))
+        marker.write_text("generated\n")
+    return root
+
+
+def scaled_release(name: str, *, scale: int | str, home: Path | None = None, workers: int = 2,
+                   progress: bool = False, full_fraction: float = 1.0, **options) -> Path:
+    """Build `name` from a replica `scale` times the demo's size into `home`/releases/; scale
+    "full" (Manga109 datasets only): the Manga109-sized replica, or `full_fraction` of its
+    images per title (benchmarks on small machines)."""
     dirs = work_dirs(home)
     known = replica_datasets()
     source = known[choose_dataset(name, known)]
+    if scale == "full" and source != "manga109":
+        raise UsageError(f"--scale full: only the Manga109 datasets have a full-size replica, "
+                         f"not {name}; give a number")
+    if source == "manga109" and scale == "full":
+        suffix = "" if full_fraction == 1 else f"-{full_fraction:g}"
+        root = full_size_manga109(dirs.cache / f"manga109-replica-full{suffix}", full_fraction)
     if source == "manga109":
-        root = dirs.cache / f"manga109-replica-x{scale}"
-        ensure_release(root, titles=9, spreads=8 * scale)
+        if scale != "full":
+            root = dirs.cache / f"manga109-replica-x{scale}"
+            ensure_release(root, titles=9, spreads=8 * scale)
         spec, items = manga109_plan(
             root, Manga109Options.load(name, **{**MANGA109_DEFAULTS.get(name, {}), **options}),
             cache_dir=dirs.cache)
