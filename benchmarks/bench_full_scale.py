@@ -141,7 +141,8 @@ def main() -> None:
     from training.release_view import open_release
 
     fraction = _fraction()
-    home = work_dirs().cache / "bench" / "full-scale"
+    # one work dir per fraction: a release's path has no scale in it
+    home = work_dirs().cache / "bench" / f"full-scale-{fraction:g}"
     started = time.perf_counter()
     release = scaled_release("manga109-faces", scale="full", full_fraction=fraction, home=home,
                              workers=2)
