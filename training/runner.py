@@ -12,12 +12,14 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from core.errors import UsageError
+
 from . import checkpoint, distributed
 from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
 from .loop import predict_all, train_one_epoch
-from .release_view import open_release
+from .release_view import ReleaseInfo, open_release
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,17 @@ log = logging.getLogger(__name__)
 def build_experiment(cfg: dict) -> Experiment:
     release = open_release(cfg["data"]["release"])
     return experiment_class(cfg["experiment"])(cfg, release)
+
+
+def check_release(cfg: dict, release: ReleaseInfo) -> None:
+    """One line, before any work, when the release cannot train the experiment (e.g. illust2vec
+    on gcd-covers, which has no tag sets): not a KeyError after the first epochs."""
+    problems = experiment_class(cfg["experiment"])(cfg, release).release_problems()
+    if problems:
+        dataset = cfg["data"].get("dataset")
+        hint = f"; {cfg['experiment']} trains on {dataset} releases" if dataset else ""
+        raise UsageError(f"{release.path} does not fit {cfg['experiment']}: "
+                         f"{'; '.join(problems)}{hint}")
 
 
 def _transform(experiment: Experiment, train: bool, sample: dict, epoch: int) -> dict:
