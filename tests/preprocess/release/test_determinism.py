@@ -43,3 +43,22 @@ def test_shard_count_follows_shard_size_except_in_the_training_split(tmp_path):
     train_tars = sorted(p.name for p in release.path.glob("train-*.tar"))
     assert test_tars == ["test-000000.tar"]
     assert len(train_tars) == 10  # 20 // 8 = 2 samples a shard: at least 8 shards
+
+
+def test_an_edited_definition_with_the_same_version_is_refused_not_hidden(release,
+                                                                          image_folder, tools):
+    """Issue 22 bug 3: an edited definition re-run under its pinned version exited 0 and kept the
+    old release. It must stop, name what changed and say how to build it; nothing is rewritten."""
+    import json
+
+    import pytest
+
+    from core.errors import InksetError
+
+    recorded = json.loads((release.path / "dataset.json").read_text())["definition"]
+    edited = {**recorded, "classes": recorded["classes"][:2], "note": "edited"}
+    before = {p.name: p.stat().st_mtime_ns for p in release.path.iterdir()}
+    with pytest.raises(InksetError, match=r"was built from another definition of shapes "
+                                          r"\(changed: classes, note\).*new `version`"):
+        tools.build(image_folder, release.path.parent.parent, definition=edited)
+    assert {p.name: p.stat().st_mtime_ns for p in release.path.iterdir()} == before
