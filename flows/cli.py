@@ -79,6 +79,13 @@ def console_logging(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in OWN_PACKAGES:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    if not verbose:  # Prefect announces its ephemeral server (and a docs link) on every command
+        logging.getLogger("prefect").addFilter(_not_the_server_banner)
+
+
+def _not_the_server_banner(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Starting temporary server",
+                                           "Stopping temporary server"))
 
 
 def main(argv: list[str] | None = None) -> int:
