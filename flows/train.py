@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -66,8 +67,14 @@ def pairwise(run_dir: str) -> str:
 @task
 def report(run_dir: str) -> str:
     from training.report import write_report
+    from training.runner import duration
 
-    return str(write_report(Path(run_dir)))
+    logger = get_run_logger()  # the figures (Grad-CAM, embeddings) can outlast a short training
+    logger.info("building the report of %s (figures, Grad-CAM, embeddings) ...", run_dir)
+    started = time.monotonic()
+    path = write_report(Path(run_dir))
+    logger.info("report written in %s: %s", duration(time.monotonic() - started), path)
+    return str(path)
 
 
 @flow(name="train")
