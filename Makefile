@@ -57,7 +57,7 @@ train: install  ## train + evaluate + report: make train EXP=artist-pages [RELEA
 refresh: install  ## incremental crawl + rebuild; a new dated version only on change (DATASETS="gcd pixiv-tags")
 	$(INKSET) refresh --source $(SOURCE) $(DATASETS) $(ARGS)
 
-serve: install  ## Prefect server on 127.0.0.1:$(PORT) + scheduled refreshes (data_manifests/schedules.toml)
+serve: install  ## Prefect server on 127.0.0.1:PORT (default 4200) + scheduled refreshes (data_manifests/schedules.toml)
 	$(INKSET) serve --port $(PORT) --source $(SOURCE) $(ARGS)
 
 verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>

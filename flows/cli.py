@@ -67,6 +67,27 @@ def _quiet_tracebacks() -> None:
     logging.setLogRecordFactory(record)
 
 
+# inkset's own packages: their INFO lines (a release complete, resumed, unchanged, kept as it is)
+# are what a person running a stage wants to see; other libraries stay at WARNING
+OWN_PACKAGES = ("core", "preprocess", "share", "spiders", "training", "replicas", "flows")
+
+
+def console_logging(verbose: bool) -> None:
+    """Prefect, once imported, owns the root logger's console handler at WARNING; without it
+    (the light stages) a plain handler is added. Either way inkset's loggers pass INFO to it."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in OWN_PACKAGES:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    if not verbose:  # Prefect announces its ephemeral server (and a docs link) on every command
+        logging.getLogger("prefect").addFilter(_not_the_server_banner)
+
+
+def _not_the_server_banner(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Starting temporary server",
+                                           "Stopping temporary server"))
+
+
 def main(argv: list[str] | None = None) -> int:
     # Prefect reads its settings when first imported (by the stage modules), so the work dir
     # and PREFECT_HOME must be in the environment before the parser is built.
@@ -83,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         light = LIGHT_STAGES.get(words[0]) if words and not known.home else None
         args = parse(build_parser((importlib.import_module(light),)) if light
                      else build_parser(), argv)
-        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        console_logging(args.verbose)
         return int(args.func(args) or 0)
     except InksetError as error:
         if debug:

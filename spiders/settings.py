@@ -36,6 +36,7 @@ HTTPCACHE_STORAGE = "spiders.cache.CredentialFreeCacheStorage"  # no Cookie on d
 TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}  # no listening ports
 LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 15.0  # "Crawled N pages ..., scraped N items" on the console this often
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

@@ -6,18 +6,21 @@ import json
 import logging
 import math
 import random
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from core.errors import UsageError
+
 from . import checkpoint, distributed
 from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
 from .loop import predict_all, train_one_epoch
-from .release_view import open_release
+from .release_view import ReleaseInfo, open_release
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,17 @@ log = logging.getLogger(__name__)
 def build_experiment(cfg: dict) -> Experiment:
     release = open_release(cfg["data"]["release"])
     return experiment_class(cfg["experiment"])(cfg, release)
+
+
+def check_release(cfg: dict, release: ReleaseInfo) -> None:
+    """One line, before any work, when the release cannot train the experiment (e.g. illust2vec
+    on gcd-covers, which has no tag sets): not a KeyError after the first epochs."""
+    problems = experiment_class(cfg["experiment"])(cfg, release).release_problems()
+    if problems:
+        dataset = cfg["data"].get("dataset")
+        hint = f"; {cfg['experiment']} trains on {dataset} releases" if dataset else ""
+        raise UsageError(f"{release.path} does not fit {cfg['experiment']}: "
+                         f"{'; '.join(problems)}{hint}")
 
 
 def _transform(experiment: Experiment, train: bool, sample: dict, epoch: int) -> dict:
@@ -80,10 +94,30 @@ def fit(cfg: dict, run_dir: Path, resume: bool = False) -> None:
     d = distributed.setup(run["device"])
     try:
         experiment = build_experiment(cfg)
+        if d.main:
+            warn_cpu_scale(experiment, d)
         for repeat in range(run["repeats"]):
             fit_repeat(experiment, repeat, run_dir, d, resume)
     finally:
         distributed.teardown(d)
+
+
+# on a CPU, a run with more optimiser steps than this is seed scale, not a try-out
+CPU_STEPS_WARNING = 5_000
+
+
+def warn_cpu_scale(experiment: Experiment, d: distributed.Dist) -> None:
+    """The seed protocols are the defaults and take hours to days on a CPU: say so up front."""
+    cfg = experiment.cfg
+    train_count = sum(experiment.release.counts.get(s, 0) for s in experiment.train_splits)
+    steps = (cfg["run"]["repeats"] * cfg["optim"]["epochs"]
+             * math.ceil(train_count / (cfg["data"]["batch_size"] * d.world_size)))
+    if d.device.type == "cpu" and steps > CPU_STEPS_WARNING:
+        log.warning("%s on the CPU: %d optimiser steps (%d repeats x %d epochs of batch %d); "
+                    "the seed's settings are meant for a GPU and this may take many hours: the "
+                    "per-epoch lines estimate the rest; for a try-out set e.g. optim.epochs=2",
+                    cfg["experiment"], steps, cfg["run"]["repeats"], cfg["optim"]["epochs"],
+                    cfg["data"]["batch_size"])
 
 
 def _setup_samples(experiment: Experiment):
@@ -181,6 +215,7 @@ class _Repeat:
         self.start, self.best, self.stale = 0, -math.inf, 0
         if saved is not None:
             self._resume(saved)
+        self.started = time.monotonic()  # for the per-epoch line's elapsed time and estimate
         self.trained = self._wrap(self.model)
 
     def _resume(self, saved: dict) -> None:
@@ -256,10 +291,30 @@ class _Repeat:
 
     def _log_epoch(self, record: dict, epoch: int) -> None:
         metric = self.experiment.primary_metric
-        log.info("repeat %d epoch %d: loss %.4f, %.1f samples/s, data wait %.0f%%%s",
-                 self.repeat, epoch, record["loss"], record["samples_per_s"],
-                 100 * record["data_wait_share"],
-                 f", val {metric} {record['val'][metric]:.4f}" if "val" in record else "")
+        epochs, repeats = self.optim["epochs"], self.run["repeats"]
+        log.info("repeat %d/%d epoch %d/%d: loss %.4f, %.1f samples/s, data wait %.0f%%%s; %s",
+                 self.repeat + 1, repeats, epoch + 1, epochs, record["loss"],
+                 record["samples_per_s"], 100 * record["data_wait_share"],
+                 f", val {metric} {record['val'][metric]:.4f}" if "val" in record else "",
+                 time_left(time.monotonic() - self.started, epoch + 1 - self.start,
+                           epochs - epoch - 1 + (repeats - self.repeat - 1) * epochs))
+
+
+def time_left(elapsed: float, epochs_done: int, epochs_left: int) -> str:
+    """'1 min 05 s elapsed, about 3 min left' (the mean epoch so far times the epochs left,
+    later repeats included; early stopping can only make it shorter)."""
+    left = elapsed / max(epochs_done, 1) * epochs_left
+    return f"{duration(elapsed)} elapsed, " + ("done" if not epochs_left
+                                               else f"about {duration(left)} left")
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _numbers(metrics: dict) -> dict:

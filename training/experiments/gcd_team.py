@@ -23,6 +23,12 @@ class GcdTeam(Experiment):
     def label_set(self) -> str:
         return self.release.multi_label_sets[0]
 
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if not self.release.multi_label_sets:
+            problems.append("no multi-label set (no .labels.json member)")
+        return problems
+
     @property
     def label_names(self) -> list[str]:
         return self.release.label_sets[self.label_set]

@@ -45,6 +45,13 @@ class Illust2Vec(Experiment):
     def categories(self) -> list[str]:
         return [c for c in CATEGORIES if c in self.release.multi_label_sets]
 
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if "general" not in self.release.multi_label_sets:  # map_general selects the model
+            problems.append(f"no multi-label set 'general' (it has "
+                            f"{list(self.release.multi_label_sets) or 'none'})")
+        return problems
+
     def tag_names(self) -> list[str]:
         return [n for c in self.categories for n in self.release.label_sets[c]]
 

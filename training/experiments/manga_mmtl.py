@@ -34,6 +34,15 @@ class MangaMMTL(Experiment):
     # (val_keys), as the test titles are unseen too
     val_splits = ()
 
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if self.release.cls_label_set != "character":
+            problems.append(f"no single-label set 'character' (its .cls is "
+                            f"{self.release.cls_label_set or 'absent'})")
+        if self.release.members and "txt" not in self.release.members:
+            problems.append("no frame text (.txt member)")
+        return problems
+
     @property
     def variant(self) -> str:
         variants = self.cfg["model"]["variants"]
