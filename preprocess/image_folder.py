@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from core.definitions import choose
+from core.definitions import DefinitionError, choose, definition_path, value_problem
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
@@ -24,6 +24,13 @@ class FolderOptions:
     @classmethod
     def from_definition(cls, definition: dict) -> "FolderOptions":
         images, split = definition.get("images", {}), definition.get("split", {})
+        for key, annotation, value in (("size", "tuple[int, int]", images.get("size", (64, 64))),
+                                       ("test_fraction", "float", split.get("test_fraction", 0.2))):
+            problem = value_problem(key, annotation, value)
+            if problem:
+                where = definition_path(definition["dataset"]) if "dataset" in definition \
+                    else "the image-folder definition"
+                raise DefinitionError(f"{where}: {key} = {value!r}: {problem}")
         return cls(size=tuple(images.get("size", (64, 64))),
                    resize_mode=choose("images.resize_mode",
                                       images.get("resize_mode", "center_crop"), RESIZE_MODES),
