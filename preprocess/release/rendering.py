@@ -9,6 +9,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
+from core.errors import without_addresses
+
 from .samples import Dropped, Sample, Unit
 
 log = logging.getLogger(__name__)
@@ -20,7 +22,7 @@ def safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
     try:
         return list(render(payload))
     except Exception as error:  # noqa: BLE001 - failure of one item is data
-        return f"render_error: {type(error).__name__}: {error}"
+        return without_addresses(f"render_error: {type(error).__name__}: {error}")
 
 
 def render_units(units: list[Unit], render: Render, workers: int, dask: str | None = None
