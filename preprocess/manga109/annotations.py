@@ -19,6 +19,8 @@ ANNOTATION_DIRS = {"current": "annotations", "v2018.05.31": "annotations.v2018.0
 # Titles name files and folders: anything else (a path, "..") is refused before any file is opened.
 TITLE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'()-]*")
 OTHER_NAMES = {"other", "others", "theother", "theothers"}
+# Box ids become sample keys (panels, faces): the official ones are hex strings like 00000003.
+BOX_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class AnnotationError(InksetError, ValueError):
@@ -72,6 +74,15 @@ def check_title(title: str, source: str) -> str:
     if not TITLE_PATTERN.fullmatch(title) or ".." in title:
         raise AnnotationError(f"{source}: title {title!r} is not a plain title name")
     return title
+
+
+def check_book_title(book: Book, title: str, path: Path) -> Book:
+    """The book, if its `<book title>` is the title books.txt lists it under (labels and keys
+    come from it: a mismatch would give labels outside the label set)."""
+    if book.title != title:
+        raise AnnotationError(f"{path}: <book title={book.title!r}> differs from its title "
+                              f"{title!r} in books.txt")
+    return book
 
 
 def read_books(root: Path) -> list[str]:

@@ -10,13 +10,14 @@ from PIL import Image
 
 from preprocess.release import Dropped, ReleaseSpec, Unit
 
-from .annotations import AnnotationError, Book, Box, Page, annotation_path, read_books
+from .annotations import (AnnotationError, Book, Box, Page, annotation_path, check_book_title,
+                          read_books)
 from .cache import load_book
 from .crops import render_image
 from .options import Manga109Options
 from .root import check_root
 from .planners import (_face_crops, _page_crops, _panel_crops, image_drops, key_title,
-                       qualifying_characters)
+                       qualifying_characters, without_bad_boxes)
 from .splits import splits_of
 from .spreads import PageSkipped, scaled_boxes
 
@@ -82,9 +83,12 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
     books: dict[str, Book] = {}
     items: list[Unit | Dropped] = []
     for title in select_titles(root, options):
+        path = annotation_path(root, title, options.annotation_version)
         try:  # the flows refuse a broken annotation up front (root.check_annotations)
-            books[title] = load_book(annotation_path(root, title, options.annotation_version),
-                                     options.annotation_version, cache_dir)
+            book = check_book_title(load_book(path, options.annotation_version, cache_dir),
+                                    title, path)
+            books[title], bad_boxes = without_bad_boxes(options, title, book)
+            items.extend(bad_boxes)
         except AnnotationError as error:
             log.warning("skipping title %s: %s", title, error)
             items.append(Dropped(key=f"m109-{key_title(title)}", split=None, status="failed",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.errors import InksetError
 
-from .annotations import annotation_folder, read_books, versioned_folders
+from .annotations import annotation_folder, check_book_title, read_books, versioned_folders
 from .cache import load_book
 
 EXPECTED = ("expected an unpacked Manga109 release: books.txt, annotations/<title>.xml "
@@ -58,9 +58,11 @@ def check_root(root: Path, version: str = "current") -> Layout:
 
 def check_annotations(layout: Layout, version: str, cache_dir: Path | None) -> None:
     """Parse every title's annotation once (into the cache, so the build reads it from there):
-    a file that is not well-formed XML or not the Manga109 schema stops here, named."""
+    a file that is not well-formed XML or not the Manga109 schema, or whose `<book title>` is
+    not its books.txt title, stops here, named."""
     for title in layout.titles:
-        load_book(layout.root / layout.annotation_folder / f"{title}.xml", version, cache_dir)
+        path = layout.root / layout.annotation_folder / f"{title}.xml"
+        check_book_title(load_book(path, version, cache_dir), title, path)
 
 
 def _some(titles: list[str]) -> str:
