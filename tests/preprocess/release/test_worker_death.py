@@ -45,7 +45,7 @@ def units(keys: list[str], once: str | None = None, marker: str = "") -> list[Un
 
 
 def test_a_worker_dying_once_is_retried_twice_becomes_a_failure(render, tmp_path):
-    keys = [f"k{i:02d}" for i in range(10)] + ["killer"] + [f"m{i:02d}" for i in range(5)]
+    keys = [f"k{i:02d}" for i in range(6)] + ["killer"] + [f"m{i:02d}" for i in range(3)]
     marker = str(tmp_path / "died-once")
     outcomes = dict((unit.id, outcome) for unit, outcome in render_units(
         units(keys, once="k03", marker=marker), render, workers=2))
