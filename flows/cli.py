@@ -103,7 +103,7 @@ def run_locked(args: argparse.Namespace) -> int:
     if path is None:
         return int(args.func(args) or 0)
     wait = max(args.lock_wait, getattr(args, "wait", 0.0) or 0.0)  # refresh's own --wait too
-    with lock.write_lock(path, wait=wait):
+    with lock.write_lock(path, command=f"inkset {args.stage}", wait=wait):
         return int(args.func(args) or 0)
 
 

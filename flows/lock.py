@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import fcntl
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -45,10 +44,6 @@ def lock_path_for(args: argparse.Namespace) -> Path | None:
     return None
 
 
-def command_line() -> str:
-    return "inkset " + " ".join(sys.argv[1:3]) if sys.argv[1:] else "inkset"
-
-
 @contextlib.contextmanager
 def write_lock(path: Path, command: str | None = None, wait: float = 0.0, poll: float = 0.2
                ) -> Iterator[None]:
@@ -81,7 +76,7 @@ def write_lock(path: Path, command: str | None = None, wait: float = 0.0, poll: 
         handle.seek(0)
         handle.truncate()
         since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        handle.write(f"pid {os.getpid()}, command '{command or command_line()}', since {since}")
+        handle.write(f"pid {os.getpid()}, command '{command or 'inkset'}', since {since}")
         handle.flush()
         with _held_guard:
             _held[path] = 1
