@@ -77,7 +77,8 @@ def _render_until_broken(pool: ProcessPoolExecutor, todo: deque, render: Render,
             log.warning("a render worker died with %d unit(s) in flight (%s ...): starting a "
                         "new pool to render them again", len(window), unit.id)
             for unit, future in reversed(window):
-                finished = future.done() and future.exception() is None
+                finished = (future.done() and not future.cancelled()
+                            and future.exception() is None)
                 if not finished:
                     deaths[unit.id] += 1
                 todo.appendleft((unit, future.result() if finished else _NOT_YET))

@@ -61,17 +61,10 @@ def prepare_out_dir(out_dir: Path, record: dict, url_list: Path, overwrite: bool
     with shards and no record) unless `overwrite`, which removes the earlier download's files."""
     ours = sorted(p for pattern in OUR_FILES for p in out_dir.glob(pattern))
     if ours and not overwrite:
-        recorded = out_dir / INPUTS_FILE
-        before = json.loads(recorded.read_text()) if recorded.is_file() else None
+        before = _recorded(out_dir / INPUTS_FILE)
         if before == record:
             return
-        differs = "another download's files" if before is None else "a download of " + (
-            "another URL list" if before.get("url_list_sha256") != record["url_list_sha256"]
-            else "the same URL list with other options: " + ", ".join(
-                f"{k} {before.get('recipe', {}).get(k)} -> {v}"
-                for k, v in record["recipe"].items() if before.get("recipe", {}).get(k) != v)
-            + ("" if before.get("per_shard") == record["per_shard"] else
-               f" per_shard {before.get('per_shard')} -> {record['per_shard']}"))
+        differs = _what_differs(before, record)
         raise UsageError(f"{out_dir} holds {differs}, not of {url_list} with these options: "
                          f"choose another folder, or pass --overwrite to start anew")
     for path in ours:
@@ -81,6 +74,26 @@ def prepare_out_dir(out_dir: Path, record: dict, url_list: Path, overwrite: bool
             path.unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.write_json(out_dir / INPUTS_FILE, record)
+
+
+def _recorded(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):  # none, or not ours: nothing to resume by
+        return None
+
+
+def _what_differs(before: dict | None, record: dict) -> str:
+    """What the folder's download was, against the one asked for."""
+    if before is None:
+        return "another download's files (no record of their inputs)"
+    if before.get("url_list_sha256") != record["url_list_sha256"]:
+        return "a download of another URL list"
+    was = before.get("recipe", {})
+    changed = [f"{k} {was.get(k)} -> {v}" for k, v in record["recipe"].items() if was.get(k) != v]
+    if before.get("per_shard") != record["per_shard"]:
+        changed.append(f"per_shard {before.get('per_shard')} -> {record['per_shard']}")
+    return "a download of the same URL list with other options: " + ", ".join(changed)
 
 
 def download(url_list: Path, out_dir: Path, *, recipe: Recipe = Recipe(), per_shard: int = 1000,
