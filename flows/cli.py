@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Sequence
 
 from core.errors import InksetError
-from flows import environment
+from flows import environment, lock
 
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
@@ -49,6 +49,9 @@ def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.Argume
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an error (also: INKSET_DEBUG=1)")
+    parser.add_argument("--wait", dest="lock_wait", type=float, default=0.0, metavar="SECONDS",
+                        help="a command that writes the work dir (or its output folder) while "
+                        "another does: wait this long for it (default: stop at once)")
     subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
     for module in stage_modules() if modules is None else modules:
         module.register(subparsers)
@@ -105,12 +108,23 @@ def main(argv: list[str] | None = None) -> int:
         args = parse(build_parser((importlib.import_module(light),)) if light
                      else build_parser(), argv)
         console_logging(args.verbose)
-        return int(args.func(args) or 0)
+        return run_locked(args)
     except InksetError as error:
         if debug:
             raise
         print(f"inkset: error: {error}", file=sys.stderr)
         return error.exit_status
+
+
+def run_locked(args: argparse.Namespace) -> int:
+    """Run the command, under the write lock of what it writes (flows/lock.py): two commands
+    writing one work dir or one output folder never interleave."""
+    path = lock.lock_path_for(args)
+    if path is None:
+        return int(args.func(args) or 0)
+    wait = max(args.lock_wait, getattr(args, "wait", 0.0) or 0.0)  # refresh's own --wait too
+    with lock.write_lock(path, command=f"inkset {args.stage}", wait=wait):
+        return int(args.func(args) or 0)
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:

@@ -24,6 +24,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's RetryMiddleware with an exponential backoff before each retry
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # refusals (401, 403, challenges) and 429s per host, for the crawl's health check
+    "spiders.health.RefusalStats": 545,
     # credentials from the environment, added last so queues and logs never hold them
     "spiders.middlewares.EnvBasicAuthMiddleware": 950,
 }

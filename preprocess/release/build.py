@@ -190,7 +190,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     first_shards = [release_dir / name for split in spec.splits
                     for name, _ in shard_counts[split]][:4]
     card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
-    changed = changes.compute_changes(release_dir, manifest)
+    changed = changes.compute_changes(release_dir, manifest, spec.dataset)
     changes.write_changes(release_dir, changed)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
     croissant.write_croissant(release_dir, spec, manifest)
