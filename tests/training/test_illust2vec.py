@@ -64,7 +64,7 @@ def test_report_and_figures(trained):
     # one AP per tag (the PR legends cannot draw Japanese tag names here)
     assert "<td>0.3220 (VGG+NIN; 32.2% printed)</td>" in page
     p_value = result["chance"]["p_hash_neighbours_permutation"]
-    assert f"<tr><td>p_hash_neighbours_permutation</td><td>{p_value:.4f}</td></tr>" in page
+    assert f"<tr><td>p_hash_neighbours_permutation</td><td>{p_value:.1e}</td></tr>" in page
     assert page.count("<td>heroine</td>") == 1 and "per_class_ap_character" in page
 
 
