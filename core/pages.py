@@ -48,16 +48,19 @@ figure img, img.figure { max-width: 100%; border: 1px solid var(--line); border-
 .grid { display: flex; flex-wrap: wrap; gap: 10px; }
 .tile { width: 112px; text-align: center; font-size: 0.78em; color: var(--muted);
   overflow-wrap: anywhere; }
-.tile img, img.thumb { display: block; box-sizing: content-box; width: 96px; height: 96px; object-fit: none;
-  margin: 0 auto 2px; border: 1px solid var(--line); background: var(--soft); }
+.tile img, img.thumb { display: block; box-sizing: content-box; width: 96px; height: 96px;
+  object-fit: none;  margin: 0 auto 2px; border: 1px solid var(--line); background: var(--soft); }
 .class-row { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .class-row .name { width: 220px; flex: none; font-size: 0.88em; overflow-wrap: anywhere; }
-.class-row img { box-sizing: content-box; width: 96px; height: 96px; object-fit: none; border: 1px solid var(--line); }
+.class-row img { box-sizing: content-box; width: 96px; height: 96px; object-fit: none;
+  border: 1px solid var(--line); }
 .controls { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 10px 0;
   padding: 8px 10px; background: var(--soft); border: 1px solid var(--line); border-radius: 6px; }
 .controls label { font-size: 0.9em; }
 .controls select, .controls input, .controls button { font: inherit; padding: 2px 6px; }
-table.rows td { max-width: 260px; overflow-wrap: anywhere; }
+table.rows td { min-width: 6em; max-width: 240px; overflow-wrap: anywhere; font-size: 0.9em; }
+table.rows td.labels { min-width: 12em; white-space: pre-line; }
+table.rows td.key { min-width: 10em; }
 table.rows td.thumb { padding: 2px; }
 """
 

@@ -1,5 +1,5 @@
 """A headless Debian chromium driven by Selenium through the distribution's chromedriver, for the
-tests that open card.html, viewer.html and report.html; skips, saying why, where either is absent."""
+tests that open card.html, viewer.html and report.html; skips, saying why, where one is absent."""
 from __future__ import annotations
 
 import shutil

@@ -19,7 +19,7 @@ def _cell(value, name: str = "") -> str:
     integers); mean ± std (n) for a summary over repeats."""
     if isinstance(value, dict) and "mean" in value:
         if float(value["mean"]).is_integer() and float(value["std"]).is_integer() \
-                and abs(value["mean"]) >= 2:
+                and (abs(value["mean"]) >= 2 or verdict.is_count(name)):
             return f"{int(value['mean'])} ± {int(value['std'])} (n={value['n']})"
         return f"{value['mean']:.4f} ± {value['std']:.4f} (n={value['n']})"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -31,8 +31,9 @@ def _table(rows: list[tuple], head: tuple) -> str:
     """Rows whose first cell names them: a p-value row is written as one."""
     cells = "".join("<tr>" + "".join(f"<td>{_cell(c, str(row[0]))}</td>" for c in row) + "</tr>"
                     for row in rows)
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-            + cells + "</table>")
+    header = ("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+              if any(head) else "")
+    return "<table>" + header + cells + "</table>"
 
 
 def _per_class_tables(first: dict, per_class: dict) -> str:
@@ -131,16 +132,21 @@ def _seed_table(seed_figures: dict, summary: dict) -> str:
     return _table(rows, ("figure", "the seed (our scale)", "printed as"))
 
 
+CURVES_CAPTION = ("Training loss per epoch (and validation metrics where the run had a "
+                  "validation split)")
+
+
 def _figures_html(shown: dict[str, str]) -> str:
     return "".join(f"<figure><img src='{html.escape(name)}' alt='{html.escape(caption)}'>"
                    f"<figcaption>{html.escape(caption)}</figcaption></figure>"
                    for caption, name in shown.items())
 
 
-def _release_links(run_dir: Path, release: dict) -> str:
+def _release_links(release: dict) -> str:
     card = Path(release["path"]) / "card.html"
-    links = [f"<a href='{html.escape(card.as_uri())}'>release card ({html.escape(release['dataset'])}"
-             f" {html.escape(str(release['version']))})</a>" if card.is_file() else "",
+    name = f"{release['dataset']} {release['version']}"
+    links = [f"<a href='{html.escape(card.as_uri())}'>release card ({html.escape(name)})</a>"
+             if card.is_file() else "",
              "<a href='../../index.html'>every run</a>"]
     return "<nav class='links'>" + "".join(links) + "</nav>"
 
@@ -166,7 +172,7 @@ def write_report(run_dir: Path) -> Path:
     replica = report_facts.replica_evidence(release_path) if release_path.is_dir() else None
     title = f"{cfg['experiment']}: {run_dir.name}"
     body = [
-        f"<header class='page'><h1>{html.escape(title)}</h1>{_release_links(run_dir, release)}"
+        f"<header class='page'><h1>{html.escape(title)}</h1>{_release_links(release)}"
         f"</header>",
         (f"<p class='banner'><b>Synthetic replica.</b> This run trained on a replica release, "
          f"not the real source ({html.escape(replica)}): its numbers check the pipeline, they "
@@ -183,11 +189,11 @@ def write_report(run_dir: Path) -> Path:
                                                 release["samples"].items())),
                 ("code version", result["code_version"])], ("", "")),
         _per_class_tables(result["repeats"][0], result["summary"].get("per_class", {})),
-        *([f"<h2>Training</h2>{_figures_html({'Training loss per epoch (and validation metrics where the run had a validation split)': curve})}"]
-          if curve else []),
+        *([f"<h2>Training</h2>{_figures_html({CURVES_CAPTION: curve})}"] if curve else []),
         *([f"<h2>Mistakes and examples</h2>{_figures_html(diagnosed)}"] if diagnosed else []),
         *([f"<h2>Figures</h2>{_figures_html(shown)}"] if shown else []),
-        "<h2>Config</h2>", f"<pre>{html.escape(json.dumps(cfg, indent=2, ensure_ascii=False))}</pre>",
+        "<h2>Config</h2>",
+        f"<pre>{html.escape(json.dumps(cfg, indent=2, ensure_ascii=False))}</pre>",
     ]
     pages.write_stylesheet(run_dir)
     atomic.write_text(run_dir / "report.html", pages.page(title, "\n".join(body)))

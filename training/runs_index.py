@@ -24,7 +24,7 @@ def _row(run_dir: Path, result: dict) -> str:
 
 
 def write_index(runs_root: Path) -> Path | None:
-    """Rewrite runs_root/index.html from the runs found there (None when there is no runs folder)."""
+    """Rewrite runs_root/index.html from the runs found there (None without a runs folder)."""
     runs_root = Path(runs_root)
     if not runs_root.is_dir():
         return None

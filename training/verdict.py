@@ -17,13 +17,22 @@ def is_p_value(name: str) -> bool:
     return re.search(r"(^|_)p($|_)", name) is not None
 
 
+COUNT = re.compile(r"^(excluded_|n_|num_)|(samples|queries|clusters|characters|positives)$")
+
+
+def is_count(name: str) -> bool:
+    """A figure that counts things (test_samples, excluded_tags_general): written as an integer."""
+    return COUNT.search(name) is not None
+
+
 def number(value: Any, name: str = "") -> str:
     """One spelling per kind of number: 12 (not 12.0000), 3.3e-09 for a p-value, 0.2921."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if is_p_value(name):
         return f"{value:.1e}"
-    if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 2):
+    if isinstance(value, int) or (float(value).is_integer() and (abs(value) >= 2
+                                                                   or is_count(name))):
         return str(int(value))  # counts (321 test samples), never 321.0000; 1.0 stays a metric
     return f"{value:.4f}"
 

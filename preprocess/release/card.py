@@ -91,7 +91,8 @@ def loading_snippet(shard_counts: Mapping[str, list]) -> str:
             f"# or: datasets.load_dataset('<this folder>', split='{split}')  (features from "
             f"README.md)\n"
             f"# published (inkset publish <release> s3://BUCKET/PREFIX), straight from the store:\n"
-            f"# wds.WebDataset('pipe:inkset cat s3://BUCKET/PREFIX/{split}-{{000000..{last:06d}}}.tar')\n"
+            f"# wds.WebDataset('pipe:inkset cat "
+            f"s3://BUCKET/PREFIX/{split}-{{000000..{last:06d}}}.tar')\n"
             f"# datasets.load_dataset('webdataset', data_files={{'{split}': "
             f"'s3://BUCKET/PREFIX/{split}-*.tar'}}, storage_options={{...}})")
 
@@ -104,15 +105,9 @@ def share_note(spec: ReleaseSpec) -> str:
     return "Shared in full: `inkset publish` locks the shards too."
 
 
-def primary_label_set(spec: ReleaseSpec) -> str | None:
-    """The label set the grid and example rows cover: the .cls one, else the first multi-label."""
-    return spec.cls_label_set or next(iter(spec.multi_label_sets), None) or \
-        next(iter(spec.label_sets), None)
-
-
 def examples_per_class(scan: thumbs.Scan, label_set: str | None,
                        order: list[str]) -> dict[str, list[int]]:
-    """Row numbers of up to EXAMPLES_PER_CLASS samples per label, first the test split's."""
+    """Row numbers of up to EXAMPLES_PER_CLASS samples per label, in split and shard order."""
     found: dict[str, list[int]] = {label: [] for label in order}
     for number, row in enumerate(scan.rows):
         value = row.labels.get(label_set) if label_set else None
@@ -122,10 +117,40 @@ def examples_per_class(scan: thumbs.Scan, label_set: str | None,
     return found
 
 
+def sample_grid(scan: thumbs.Scan, spec: ReleaseSpec, counts: Mapping[str, Counter],
+                names: Mapping[str, Mapping[str, str]]) -> tuple[list[tuple[int, str]], int]:
+    """(row number, caption) of one sample per label of every label set, most frequent labels
+    first, at most GRID_CLASSES; and how many labels there are in all."""
+    picks, total = [], 0
+    several = len(spec.label_sets) > 1
+    for name in spec.label_sets:
+        order = [label for label, _ in counts.get(name, Counter()).most_common()]
+        total += len(order)
+        for label, rows in examples_per_class(scan, name, order).items():
+            if rows and len(picks) < GRID_CLASSES:
+                shown = names[name].get(label, label)
+                picks.append((rows[0], f"{name}: {shown}" if several else shown))
+    return picks, total
+
+
 def _thumb(number: int, caption: str) -> str:
     sheet, x, y = thumbs.thumb_place(number)
     return (f"<img src='{sheet}' alt='{html.escape(caption)}' title='{html.escape(caption)}' "
             f"style='object-position:-{x}px -{y}px' loading='lazy'>")
+
+
+def _example_rows(scan: thumbs.Scan, label_set: str, counts: Counter, names: Mapping[str, str],
+                  sets: int) -> str:
+    """Rows of example thumbnails for the most frequent labels of one label set."""
+    order = [label for label, _ in counts.most_common(EXAMPLE_CLASSES)]
+    rows = "".join(
+        f"<div class='class-row'><div class='name'>{html.escape(names.get(label, label))}"
+        f" <span class='muted'>({counts[label]})</span></div>"
+        + "".join(_thumb(n, names.get(label, label)) for n in numbers) + "</div>"
+        for label, numbers in examples_per_class(scan, label_set, order).items() if numbers)
+    more = (f" (the {EXAMPLE_CLASSES} most frequent of {len(counts)})"
+            if len(counts) > EXAMPLE_CLASSES else "")
+    return (f"<h3>{html.escape(label_set + more)}</h3>" if sets > 1 else "") + rows
 
 
 def _links(spec: ReleaseSpec, changes: Mapping[str, Any] | None) -> str:
@@ -167,11 +192,7 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     viewer.write_viewer(release_dir, spec.dataset, spec.version, scan, names)
     counts = label_counts(manifest, spec)
     card_figures.write_histogram(release_dir / "label_histogram.png", counts, names)
-    primary = primary_label_set(spec)
-    order = [label for label, _ in counts.get(primary, Counter()).most_common()] if primary else []
-    examples = examples_per_class(scan, primary, order)
-    grid = [(rows[0], names[primary].get(label, label))
-            for label, rows in examples.items() if rows][:GRID_CLASSES]
+    grid, classes = sample_grid(scan, spec, counts, names)
     card_figures.write_sample_grid(release_dir / "sample_grid.png", release_dir, grid)
 
     splits = list(spec.splits)
@@ -188,9 +209,9 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     extra = [section for make in EXTRA_SECTIONS if (section := make(context)) is not None]
     load = loading_snippet(shard_counts)
     title = f"{spec.dataset} {spec.version}"
-    covered = (f"one sample of each of {len(grid)} classes of `{primary}`"
-               + (f" (the {len(grid)} most frequent of {len(order)})" if len(order) > len(grid)
-                  else "") if primary else "samples")
+    covered = (f"one sample of each of {len(grid)} labels"
+               + (f" (the most frequent of {classes})" if classes > len(grid) else "")
+               + f" of {', '.join(spec.label_sets)}")
     kept = {split: int(c.get("success", 0)) for split, c in counts_by_status.items()}
     text = [hf_card.yaml_header(spec, (r.meta for r in scan.rows), kept),
             f"# {title}", "", spec.description, "",
@@ -209,11 +230,8 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
 
     grid_html = "".join(f"<div class='tile'>{_thumb(row, caption)}{html.escape(caption)}</div>"
                         for row, caption in grid)
-    rows_html = "".join(
-        f"<div class='class-row'><div class='name'>{html.escape(names[primary].get(label, label))}"
-        f" <span class='muted'>({counts[primary][label]})</span></div>"
-        + "".join(_thumb(n, names[primary].get(label, label)) for n in numbers) + "</div>"
-        for label, numbers in list(examples.items())[:EXAMPLE_CLASSES] if numbers)
+    rows_html = "".join(_example_rows(scan, name, counts[name], names[name], len(spec.label_sets))
+                        for name in spec.label_sets)
     badges = "".join(f"<span class='badge'>{html.escape(b)}</span>" for b in (
         f"version {spec.version}", f"{sum(kept.values())} samples", f"share: {spec.share}",
         *(f"{name}: {len(labels)} labels" for name, labels in spec.label_sets.items())))
@@ -222,7 +240,8 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         f"<p>{badges}</p>{_links(spec, changes)}</header>",
         f"<h2>Counts</h2>{count_html}", f"<h2>Labels per split</h2>{split_html}",
         f"<h2>Samples</h2><p class='caption'>{html.escape(covered.replace('`', ''))}; "
-        f"<a href='viewer.html'>the viewer</a> shows them all.</p><div class='grid'>{grid_html}</div>",
+        f"<a href='viewer.html'>the viewer</a> shows them all.</p>"
+        f"<div class='grid'>{grid_html}</div>",
         f"<h2>Examples per class</h2>{rows_html or '<p class=muted>(no images)</p>'}",
         "<h2>Labels</h2><figure><img src='label_histogram.png' alt='label histogram'>"
         "<figcaption>Samples per label, most frequent first.</figcaption></figure>",

@@ -56,7 +56,7 @@
     return Object.entries(row[2])
       .filter(([, indexes]) => indexes.length)
       .map(([name, indexes]) => `${name}: ${indexes.map((i) => view.label_sets[name][i]).join(", ")}`)
-      .join("; ");
+      .join("\n");
   }
 
   function cell(tr, text, className) {
@@ -91,7 +91,7 @@
       } else {
         td.textContent = "(no image)";
       }
-      cell(tr, row[0]);
+      cell(tr, row[0], "key");
       cell(tr, labelText(row), "labels");
       row[3].forEach((value) => cell(tr, value));
       body.appendChild(tr);
