@@ -58,9 +58,12 @@ figure img, img.figure { max-width: 100%; border: 1px solid var(--line); border-
   padding: 8px 10px; background: var(--soft); border: 1px solid var(--line); border-radius: 6px; }
 .controls label { font-size: 0.9em; }
 .controls select, .controls input, .controls button { font: inherit; padding: 2px 6px; }
-table.rows td { min-width: 6em; max-width: 240px; overflow-wrap: anywhere; font-size: 0.9em; }
-table.rows td.labels { min-width: 12em; white-space: pre-line; }
-table.rows td.key { min-width: 10em; }
+.wide { overflow-x: auto; }
+table.rows { width: max-content; }
+table.rows td { font-size: 0.9em; }
+table.rows td > div { min-width: 4em; max-width: 240px; overflow-wrap: anywhere; }
+table.rows td.labels > div { min-width: 13em; white-space: pre-line; }
+table.rows td.key > div { min-width: 11em; }
 table.rows td.thumb { padding: 2px; }
 """
 

@@ -76,7 +76,8 @@ def write_viewer(release_dir: Path, dataset: str, version: str, scan: Scan,
             "<label>key contains <input id='search' size='16'></label>"
             "<button id='prev'>‹ previous</button><span id='page-info'></span>"
             "<button id='next'>next ›</button></div>"
-            "<table class='rows' id='rows'><thead></thead><tbody></tbody></table>"
+            "<div class='wide'><table class='rows' id='rows'><thead></thead><tbody></tbody>"
+            "</table></div>"
             "<p class='muted'>Thumbnails are shrunk to fit 96 pixels; the shards hold the "
             "full images.</p>")
     atomic.write_text(release_dir / "viewer.html",

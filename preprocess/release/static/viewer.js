@@ -62,9 +62,11 @@
   function cell(tr, text, className) {
     const td = document.createElement("td");
     if (className) td.className = className;
-    td.textContent = text;
+    const box = document.createElement("div");  // table cells ignore min/max-width; a div keeps them
+    box.textContent = text;
+    td.appendChild(box);
     tr.appendChild(td);
-    return td;
+    return box;
   }
 
   function render() {

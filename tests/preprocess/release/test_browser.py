@@ -27,7 +27,9 @@ def test_card_loads_with_every_name_and_thumbnail(browser, named_release):
         assert name in text
     assert not ESCAPED.search(text)
     tiles = driver.find_elements(By.CSS_SELECTOR, ".grid .tile")
-    assert sorted(t.text for t in tiles) == ["Momotaro", "浦島"]  # one per class
+    assert sorted(t.text for t in tiles) == [  # one per label of every label set
+        "character: Momotaro", "character: 浦島", "tags: 剣 (sword)", "tags: 猫 (cat)",
+        "tags: 青空 (blue sky)"]
     assert driver.execute_script(  # the shared stylesheet applies (not the browser default)
         "return getComputedStyle(document.querySelector('table')).borderCollapse") == "collapse"
 
@@ -52,3 +54,17 @@ def test_viewer_split_selector_and_label_filter_change_rows(browser, named_relea
     assert "青空 (blue sky)" in body or "剣 (sword)" in body
     assert not ESCAPED.search(body)
     assert browser.console_errors() == []
+
+
+def test_viewer_pages_through_a_split(browser, release):
+    driver = browser.driver
+    driver.get((release.path / "viewer.html").as_uri())
+    first = shown_keys(driver)
+    assert len(first) == 20 and "page 1 of 3 (43 rows)" in driver.find_element(
+        By.ID, "page-info").text
+    driver.find_element(By.ID, "next").click()
+    second = shown_keys(driver)
+    assert len(second) == 20 and not set(first) & set(second)
+    driver.find_element(By.ID, "next").click()
+    assert len(shown_keys(driver)) == 3
+    assert browser.broken_images() == [] and browser.console_errors() == []
