@@ -52,6 +52,7 @@ figure img, img.figure { max-width: 100%; border: 1px solid var(--line); border-
   object-fit: none;  margin: 0 auto 2px; border: 1px solid var(--line); background: var(--soft); }
 .class-row { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
 .class-row .name { width: 220px; flex: none; font-size: 0.88em; overflow-wrap: anywhere; }
+img.missing { visibility: hidden; }
 .class-row img { box-sizing: content-box; width: 96px; height: 96px; object-fit: none;
   border: 1px solid var(--line); }
 .controls { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; margin: 10px 0;

@@ -136,7 +136,7 @@ def sample_grid(scan: thumbs.Scan, spec: ReleaseSpec, counts: Mapping[str, Count
 def _thumb(number: int, caption: str) -> str:
     sheet, x, y = thumbs.thumb_place(number)
     return (f"<img src='{sheet}' alt='{html.escape(caption)}' title='{html.escape(caption)}' "
-            f"style='object-position:-{x}px -{y}px'>")
+            f"style='object-position:-{x}px -{y}px' onerror=\"this.className='missing'\">")
 
 
 def _example_rows(scan: thumbs.Scan, label_set: str, counts: Counter, names: Mapping[str, str],

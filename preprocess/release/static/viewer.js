@@ -89,6 +89,8 @@
         img.alt = row[0];
         img.src = row[4][0];
         img.style.objectPosition = `-${row[4][1]}px -${row[4][2]}px`;
+        // a metadata-only export ships no thumbnail sheets: say so instead of a broken image
+        img.onerror = () => { td.textContent = "(image not in this copy)"; };
         td.appendChild(img);
       } else {
         td.textContent = "(no image)";
