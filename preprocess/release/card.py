@@ -88,11 +88,9 @@ def loading_snippet(shard_counts: Mapping[str, list]) -> str:
     return (f"import webdataset as wds\n"
             f"ds = wds.WebDataset('{split}-{{000000..{last:06d}}}.tar').decode('pil')\n"
             f"# or: wids.ShardListDataset('{split}.shardindex.json')\n"
-            f"# or: datasets.load_dataset('<this folder>', split='{split}')  (features from "
-            f"README.md)\n"
+            f"# or: datasets.load_dataset('webdataset', data_files={{'{split}': '{split}-*.tar'}})\n"
             f"# published (inkset publish <release> s3://BUCKET/PREFIX), straight from the store:\n"
-            f"# wds.WebDataset('pipe:inkset cat "
-            f"s3://BUCKET/PREFIX/{split}-{{000000..{last:06d}}}.tar')\n"
+            f"# wds.WebDataset('pipe:inkset cat s3://BUCKET/PREFIX/{split}-{{000000..{last:06d}}}.tar')\n"
             f"# datasets.load_dataset('webdataset', data_files={{'{split}': "
             f"'s3://BUCKET/PREFIX/{split}-*.tar'}}, storage_options={{...}})")
 
