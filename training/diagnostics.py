@@ -19,8 +19,9 @@ PR_LABELS = 12
 
 @dataclass
 class Predictions:
-    """Test predictions of one head: probabilities, truth (class index, or multi-hot), names."""
-    probs: np.ndarray
+    """Test predictions of one head: probabilities (None for an embedding model, which has
+    classes but no classifier), truth (class index, or multi-hot), names."""
+    probs: np.ndarray | None
     target: np.ndarray
     names: list[str]
     keys: list[str]
@@ -36,7 +37,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def find_predictions(outputs: dict, experiment, keys: list[str]) -> Predictions | None:
-    """The classifier head among the saved outputs (None for an embedding-only model)."""
+    """The classifier head among the saved outputs; for an embedding model (Manga-MMTL) its
+    classes alone, for example images; None when there is neither."""
     def names(attribute):
         value = getattr(experiment, attribute, None)
         return list(value() if callable(value) else value or [])
@@ -48,11 +50,17 @@ def find_predictions(outputs: dict, experiment, keys: list[str]) -> Predictions 
         return Predictions(outputs["probs"], outputs["target"], names("label_names"), keys)
     if "tag_probs" in outputs:
         return Predictions(outputs["tag_probs"], outputs["tags"], names("tag_names"), keys)
+    release = getattr(experiment, "release", None)
+    if "character" in outputs and release is not None and "character" in release.label_sets:
+        return Predictions(None, outputs["character"], list(release.label_sets["character"]),
+                           keys)
     return None
 
 
 def _mistakes(p: Predictions) -> list[tuple[int, str, float]]:
     """(row, caption, confidence) of the most confident wrong answers, most confident first."""
+    if p.probs is None:
+        return []
     found = []
     shown = figures.named(p.names) if len(p.names) == p.probs.shape[1] else \
         [str(i) for i in range(p.probs.shape[1])]
@@ -102,7 +110,7 @@ def top_losses(run_dir: Path, p: Predictions, release_path: Path) -> dict[str, s
 
 def examples_per_class(run_dir: Path, p: Predictions, release_path: Path) -> dict[str, str]:
     """Rows of test images per class (most frequent classes), captioned with the prediction."""
-    if len(p.names) != p.probs.shape[1]:
+    if p.probs is not None and len(p.names) != p.probs.shape[1]:
         return {}
     shown = figures.named(p.names)
     truth = p.target > 0.5 if p.multi_label else np.eye(len(p.names), dtype=bool)[p.target]
@@ -122,6 +130,8 @@ def examples_per_class(run_dir: Path, p: Predictions, release_path: Path) -> dic
                 continue
             axes = grid[line, column]
             axes.imshow(images[p.keys[row]])
+            if p.probs is None:  # no classifier: the image alone
+                continue
             score = p.probs[row, label]
             right = score > 0.5 if p.multi_label else int(np.argmax(p.probs[row])) == label
             said = (f"p = {score:.2f}" if p.multi_label
@@ -133,15 +143,16 @@ def examples_per_class(run_dir: Path, p: Predictions, release_path: Path) -> dic
     figure.tight_layout()
     figure.savefig(run_dir / "examples_per_class.png", dpi=90)
     plt.close(figure)
-    return {"Test images per class (rows: true class; ✓ right, ✗ wrong), first repeat":
-            "examples_per_class.png"}
+    caption = ("Test images per class (rows: true class)" if p.probs is None else
+               "Test images per class (rows: true class; ✓ right, ✗ wrong), first repeat")
+    return {caption: "examples_per_class.png"}
 
 
 def pr_curves(run_dir: Path, p: Predictions) -> dict[str, str]:
     """Precision-recall per label (the labels with most test positives), AP in the legend."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    if not p.multi_label or len(p.names) != p.probs.shape[1]:
+    if p.probs is None or not p.multi_label or len(p.names) != p.probs.shape[1]:
         return {}
     shown = figures.named(p.names)
     order = [int(i) for i in np.argsort(-p.target.sum(0), kind="stable")[:PR_LABELS]
