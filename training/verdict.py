@@ -45,6 +45,8 @@ def seed_numbers(seed_figures: dict, metric: str, ours: float | None) -> list[tu
         base, _, setting = name.partition(" (")
         if base != metric:
             continue
+        if isinstance(value, dict):  # a figure recorded with its provenance: {"value": ...}
+            value = value.get("value", value.get("mean"))
         if isinstance(value, str):  # "0.48-0.50": the range's middle
             parts = [float(p) for p in re.findall(r"\d+(?:\.\d+)?", value)]
             if not parts:
