@@ -186,10 +186,6 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     counts = {split: {} for split in spec.splits}
     for (split, status), n in manifest.groupby(["split", "status"], dropna=False).size().items():
         counts.setdefault(split if isinstance(split, str) else "(none)", {})[status] = int(n)
-    card.write_histogram(release_dir / "label_histogram.png", card.label_counts(manifest, spec))
-    first_shards = [release_dir / name for split in spec.splits
-                    for name, _ in shard_counts[split]][:4]
-    card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
     changed = changes.compute_changes(release_dir, manifest, spec.dataset)
     changes.write_changes(release_dir, changed)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
