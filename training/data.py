@@ -145,7 +145,9 @@ class ExactSplit(Dataset):
         self.parts, self.index = [], []
         manifest = release.manifest()
         for split in splits:
-            with contextlib.redirect_stdout(io.StringIO()):  # wids prints a line per dataset
+            # wids prints a "base: ... nfiles: ..." line per dataset, to stderr
+            quiet = io.StringIO()
+            with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
                 part = wids.ShardListDataset(str(release.path / f"{split}.shardindex.json"),
                                              cache_dir=str(release.path), transformations=[])
             order = manifest[manifest["split"] == split]["key"].tolist()  # = tar order

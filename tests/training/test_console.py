@@ -47,3 +47,15 @@ def test_inkset_info_lines_reach_the_console_and_other_libraries_stay_quiet():
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+def test_reading_a_split_by_index_prints_nothing(small_pages, capfd):
+    """wids prints a "base: ... nfiles: ..." line per dataset to stderr; inkset's output has
+    no library lines."""
+    from training.data import ExactSplit
+    from training.release_view import open_release
+
+    split = ExactSplit(open_release(small_pages), ["train", "test"], lambda s, e: s)
+    assert len(split) > 0
+    out, err = capfd.readouterr()
+    assert "nfiles" not in out + err and (out, err) == ("", "")
