@@ -52,9 +52,11 @@ def barrier(d: Dist) -> None:
 
 
 def mean_across(d: Dist, value: float) -> float:
+    """The mean of one number over the ranks. NCCL reduces only tensors on the rank's own GPU
+    (a CPU tensor fails at the first call, the end of epoch 1), so the tensor lives on d.device."""
     if not d.active:
         return value
-    tensor = torch.tensor([value], dtype=torch.float64)
+    tensor = torch.tensor([value], dtype=torch.float64, device=d.device)
     dist.all_reduce(tensor)
     return float(tensor.item()) / d.world_size
 

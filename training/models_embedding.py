@@ -83,7 +83,8 @@ RESNET_LAYERS = {10: (BasicBlock, [1, 1, 1, 1]), 18: (BasicBlock, [2, 2, 2, 2]),
                  101: (Bottleneck, [3, 4, 23, 3])}
 
 
-def resnet_trunk(depth: int, width: int = 64, weights: str | None = None) -> tuple[nn.Module, int]:
+def resnet_trunk(depth: int, width: int = 64, weights: str | None = None, **options
+                 ) -> tuple[nn.Module, int]:
     """A torchvision ResNet of `depth` without its fc (random init; local weights only from the
     file named). width < 64 narrows every stage in proportion, for CPU tests."""
     if depth not in RESNET_LAYERS:
@@ -97,7 +98,7 @@ def resnet_trunk(depth: int, width: int = 64, weights: str | None = None) -> tup
         for i, name in enumerate(("layer1", "layer2", "layer3", "layer4")):
             setattr(model, name, model._make_layer(block, width * 2 ** i, layers[i],
                                                    stride=1 if i == 0 else 2))
-    model = load_local_weights(model, weights)
+    model = load_local_weights(model, weights, **options)
     dim = width * 8 * block.expansion
     model.fc = nn.Identity()
     return model, dim
@@ -126,8 +127,10 @@ class TextEncoder(nn.Module):
             return self.bag(ids)
         mask = ids == 0
         hidden = self.embed(ids) + self.position[:, :ids.shape[1]]
-        # an all-padding row (a frame without text) would make attention NaN: keep one slot
-        mask = mask & ~(mask.all(1, keepdim=True) & (torch.arange(ids.shape[1]) == 0))
+        # an all-padding row (a frame without text) would make attention NaN: keep one slot.
+        # The position index lives on the ids' device (a CPU one beside a CUDA mask fails)
+        first = torch.arange(ids.shape[1], device=ids.device) == 0
+        mask = mask & ~(mask.all(1, keepdim=True) & first)
         hidden = self.encoder(hidden, src_key_padding_mask=mask)
         keep = (~mask).unsqueeze(-1).float()
         return (hidden * keep).sum(1) / keep.sum(1).clamp(min=1)
