@@ -55,6 +55,9 @@ def load_local_weights(model: nn.Module, path: str | None, **options) -> nn.Modu
 
 
 def build_resnet34(classes: int, weights: str | None = None, **options) -> ResNet:
-    model = load_local_weights(resnet34(weights=None), weights, **options)
-    model.fc = nn.Linear(model.fc.in_features, classes)
+    model = resnet34(weights=None)
+    features = model.fc.in_features
+    model.fc = nn.Identity()  # the weights fill the trunk; their ImageNet head is left unused
+    model = load_local_weights(model, weights, **options)
+    model.fc = nn.Linear(features, classes)
     return model
