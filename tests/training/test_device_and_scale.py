@@ -348,3 +348,20 @@ def test_tensorboard_event_files_hold_the_epoch_records(tmp_path, small_pages):
     # accumulation of 2: half as many optimizer steps as batches (an odd count rounds up)
     assert [r["optimizer_steps"] for r in records] == [math.ceil(r["steps"] / 2) for r in records]
     assert logdir_line(tmp_path) == f"tensorboard --logdir {tmp_path / 'tensorboard'}"
+
+
+# ---- the GPU smoke script ---------------------------------------------------------------------
+
+def test_gpu_smoke_without_a_gpu_says_so_in_one_line():
+    import os
+    import subprocess
+    import sys
+
+    from benchmarks.gpu_smoke import NO_GPU
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "benchmarks.gpu_smoke"], cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root), "CUDA_VISIBLE_DEVICES": ""},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert result.stdout == "" and result.stderr.splitlines() == [NO_GPU]
