@@ -60,15 +60,30 @@ def settings_for(experiment: str, base: list[str], cfg: dict, steps: int,
                      if has_key(cfg, key))]
 
 
-def build_releases(home: Path, names: list[str]) -> dict[str, Path]:
-    """The demo's replica release of each experiment (its config's [demo] table)."""
-    from replicas.releases import scaled_release
-    from training.config import demo_trainings
+def smoke_demo(experiment: str):
+    """The experiment's [demo] table (replica release and short settings); a config without one
+    (artist-panels) borrows the one of a config with the same class, on its own dataset."""
+    from dataclasses import replace
+
+    from training.config import config_path, demo_trainings, known_experiments, read_toml
 
     demos = demo_trainings()
+    if experiment in demos:
+        return demos[experiment]
+    own = read_toml(config_path(experiment))
+    for other in known_experiments():
+        if other in demos and read_toml(config_path(other))["class"] == own["class"]:
+            return replace(demos[other], dataset=own["data"]["dataset"])
+    raise KeyError(f"{experiment}: no [demo] table, and no config of its class has one")
+
+
+def build_releases(home: Path, names: list[str]) -> dict[str, Path]:
+    """The demo's replica release of each experiment (smoke_demo), by dataset."""
+    from replicas.releases import scaled_release
+
     releases = {}
     for name in names:
-        demo = demos[name]
+        demo = smoke_demo(name)
         if demo.dataset not in releases:
             started = time.perf_counter()
             # at most 3x the demo's base replica: minutes of building would eat the budget,
@@ -84,10 +99,10 @@ def build_releases(home: Path, names: list[str]) -> dict[str, Path]:
 
 def run_config(experiment: str, release: Path, steps: int) -> dict:
     """The experiment's config for about `steps` optimizer steps (whole epochs of the replica)."""
-    from training.config import demo_trainings, load_config
+    from training.config import load_config
     from training.runner import _train_and_held_out_keys, build_experiment
 
-    demo = list(demo_trainings()[experiment].settings)
+    demo = list(smoke_demo(experiment).settings)
     cfg = load_config(experiment, overrides=demo)
     cfg = load_config(experiment, overrides=settings_for(experiment, demo, cfg, steps, None))
     cfg["data"]["release"] = str(release)
@@ -323,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.nccl_check:
         return nccl_check()
-    from training.config import demo_trainings
+    from training.config import known_experiments
 
     started = time.perf_counter()
-    names = args.only.split(",") if args.only else sorted(demo_trainings())
+    names = args.only.split(",") if args.only else known_experiments()
     home = Path(tempfile.mkdtemp(prefix="inkset-gpu-smoke-"))
     os.environ["INKSET_HOME"] = str(home)
     device = ("CPU (dry run)" if args.cpu_dry_run else
@@ -334,19 +349,18 @@ def main(argv: list[str] | None = None) -> int:
     say(f"gpu-smoke: {device}, torch {torch.__version__}, work dir {home}")
     failures = 0
     releases = build_releases(home, sorted({*names, "artist-pages"}))
-    demos = demo_trainings()
     training_started = time.perf_counter()
     for name in names:
         if time.perf_counter() - training_started > args.budget:
             say(f"gpu-smoke {name}: skipped (past the {args.budget:.0f} s budget)")
             continue
         try:
-            smoke_experiment(name, releases[demos[name].dataset], home / "runs", args.steps)
+            smoke_experiment(name, releases[smoke_demo(name).dataset], home / "runs", args.steps)
         except Exception as error:  # one broken experiment must not hide the others' figures
             failures += 1
             say(f"gpu-smoke {name}: FAILED: {type(error).__name__}: {str(error)[:300]}")
     for part in () if args.cpu_dry_run else (resnet50_rate, lambda: smoke_torchrun(
-            releases[demos["artist-pages"].dataset], home / "runs", min(args.steps, 100),
+            releases[smoke_demo("artist-pages").dataset], home / "runs", min(args.steps, 100),
             timeout=180)):
         try:
             part()

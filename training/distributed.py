@@ -42,7 +42,10 @@ def setup(device_choice: str) -> Dist:
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = pick_device(device_choice, local_rank)
     if world_size > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":  # bound to the rank's GPU: barriers and reductions use it
+            dist.init_process_group("nccl", device_id=device)
+        else:
+            dist.init_process_group("gloo")
     return Dist(rank, world_size, local_rank, device)
 
 

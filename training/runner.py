@@ -36,12 +36,13 @@ def present(experiment: Experiment, splits) -> list[str]:
     return [s for s in splits if experiment.release.counts.get(s)]
 
 
-def exact_loader(experiment: Experiment, splits, keys=None, workers: int | None = None):
+def exact_loader(experiment: Experiment, splits, keys=None, workers: int | None = None,
+                 persistent: bool = False):
     data = experiment.cfg["data"]
     dataset = ExactSplit(experiment.release, present(experiment, splits),
                          functools.partial(_transform, experiment, False), keys=keys)
     return eval_loader(dataset, data["eval_batch_size"],
-                       data["workers"] if workers is None else workers)
+                       data["workers"] if workers is None else workers, persistent=persistent)
 
 
 def seed_everything(seed: int) -> None:
@@ -168,12 +169,12 @@ def _val_loader(experiment: Experiment, held_out: set[str] | None):
     """The early-stopping loader: the held-out training keys, else the val splits, else none."""
     if not experiment.cfg["run"]["early_stop_patience"]:
         return None
-    # the training loader's worker count: validation decodes as many images per epoch as it
-    # holds out, and with none the device waits on one process decoding them
+    # the training loader's worker count, kept between epochs: validation decodes as many
+    # images per epoch as it holds out, and with no worker the device waits on one process
     if held_out:
-        return exact_loader(experiment, experiment.train_splits, keys=held_out)
+        return exact_loader(experiment, experiment.train_splits, keys=held_out, persistent=True)
     if present(experiment, experiment.val_splits):
-        return exact_loader(experiment, experiment.val_splits)
+        return exact_loader(experiment, experiment.val_splits, persistent=True)
     return None
 
 
