@@ -135,8 +135,9 @@ def smoke_experiment(experiment: str, release: Path, runs: Path, steps: int) -> 
     later = records[1:] or records  # the first epoch pays for torch.compile
     rate = sum(r["samples"] for r in later) / sum(r["epoch_seconds"] for r in later)
     utilisation = [r["gpu_utilisation"] for r in later if r.get("gpu_utilisation") is not None]
-    say(f"gpu-smoke {experiment}: {steps_done} steps in {trained:.0f} s (first epoch with "
-        f"compile {records[0]['epoch_seconds']:.0f} s), {rate:.0f} samples/s after it, loss "
+    first = "first epoch with compile" if cfg["run"]["compile"] else "first epoch"
+    say(f"gpu-smoke {experiment}: {steps_done} steps in {trained:.0f} s ({first} "
+        f"{records[0]['epoch_seconds']:.0f} s), {rate:.0f} samples/s after it, loss "
         f"{records[0]['loss']:.3f} -> {records[-1]['loss']:.3f}, peak "
         f"{max(r['peak_memory_mb'] for r in records):.0f} MiB, data wait "
         f"{100 * later[-1]['data_wait_share']:.0f}%"

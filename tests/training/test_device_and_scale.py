@@ -128,6 +128,7 @@ def test_mean_across_ranks_reduces_a_tensor_on_the_rank_device(monkeypatch):
     assert seen == [META, torch.device("cpu")]
 
 
+@pytest.mark.slow
 def test_a_resampled_epoch_is_the_stated_batches_with_two_loader_workers(small_pages):
     """The real DataLoader with 2 spawned workers: 5 batches an epoch (3 + 2), every epoch; the
     pipeline alone (no worker) gives the same count."""
