@@ -98,6 +98,27 @@ def test_a_training_step_and_a_prediction_keep_every_tensor_on_the_model_device(
     assert outputs and on_device(outputs, META), {k: v.device for k, v in outputs.items()}
 
 
+def test_illust2vec_evaluation_runs_the_trunk_once_per_batch(tiny_release):
+    experiment = experiment_for("illust2vec", tiny_release("pixiv-tags"), [])
+    with torch.device("meta"):
+        model = experiment.build_model()
+    calls = []
+    model.trunk.register_forward_hook(lambda module, args, output: calls.append(1))
+    images = torch.zeros(2, 3, 32, 32, device=META)
+    batch = {"image": images, "tags": torch.zeros(2, 1, device=META),
+             "rating": torch.zeros(2, dtype=torch.long, device=META)}
+    with torch.no_grad():
+        outputs = experiment.predict(model.eval(), batch)
+    assert calls == [1] and outputs["features"].shape == (2, experiment.cfg["model"]["feature_bits"])
+
+
+def test_manga_mmtl_setup_reads_the_text_without_decoding_images(tiny_release):
+    experiment = experiment_for("manga-mmtl", tiny_release("manga109-faces"), [])
+    samples = list(_setup_samples(experiment))
+    assert samples and all("image" not in s and "text" in s for s in samples)
+    assert experiment.state["vocabulary"] and experiment.state["albums"]
+
+
 def test_the_transformer_text_encoder_builds_its_mask_on_the_ids_device():
     from training.models_embedding import TextEncoder
 
