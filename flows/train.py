@@ -31,6 +31,9 @@ def load(experiment: str, release: str | None, dataset: str | None, config_file:
     run_dir.mkdir(parents=True, exist_ok=False)
     save_config(cfg, run_dir)
     get_run_logger().info("run %s on %s (%s samples)", run_dir, info.path, info.counts)
+    from training.scalars import logdir_line
+
+    get_run_logger().info("watch it: %s", logdir_line(run_dir))
     return str(run_dir)
 
 
@@ -102,6 +105,7 @@ def train_flow(experiment: str, release: str | None = None, overrides: dict | No
 def _train_command(args: argparse.Namespace) -> int:
     from training.report import summary_line  # loads torch: only when a command needs it
     from training.runner import check_release
+    from training.scalars import logdir_line
 
     if args.resume:
         read_run_config(Path(args.resume))  # not a run dir: one line, before any server starts
@@ -116,6 +120,7 @@ def _train_command(args: argparse.Namespace) -> int:
     print(run_dir)
     print(summary_line(run_dir))
     print(f"report: {Path(run_dir) / 'report.html'}")
+    print(f"curves: {logdir_line(run_dir)}")
     return 0
 
 

@@ -46,6 +46,7 @@ class Experiment:
         samples (no transform) when `needs_setup` is true: build a vocabulary, count classes."""
 
     needs_setup = False
+    setup_reads_images = True   # False: setup() gets the samples without "image" (not decoded)
 
     def train_keys(self) -> set[str] | None:
         """Keys to train on, or None for the whole train split (repeated-split protocols)."""
