@@ -12,7 +12,7 @@ export DO_NOT_TRACK ?= 1
 SOURCE ?= replica
 PORT ?= 4200
 
-.PHONY: help install demo test bench verify manga109 crawl-gcd gcd crawl-pixiv pixiv train refresh serve clean
+.PHONY: help install demo test bench gpu-smoke verify manga109 crawl-gcd gcd crawl-pixiv pixiv train refresh serve clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,11 @@ test: install  ## the test suite
 bench: install  ## benchmarks, one line per figure
 	$(BIN)/python -m benchmarks
 
+# No `install` prerequisite: a lent GPU machine may have no package index; it runs the venv's
+# python when there is one, else $(PYTHON).
+gpu-smoke:  ## on a GPU machine: every experiment with bf16+compile, ResNet-50 img/s, torchrun+NCCL (< 8 min)
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) -m benchmarks.gpu_smoke $(ARGS)
+
 manga109: install  ## Manga109 datasets (generated replica, or MANGA109_ROOT=/path/to/Manga109)
 	$(INKSET) manga109 --source $(SOURCE) $(ARGS)
 
@@ -57,7 +62,7 @@ train: install  ## train + evaluate + report: make train EXP=artist-pages [RELEA
 refresh: install  ## incremental crawl + rebuild; a new dated version only on change (DATASETS="gcd pixiv-tags")
 	$(INKSET) refresh --source $(SOURCE) $(DATASETS) $(ARGS)
 
-serve: install  ## Prefect server on 127.0.0.1:$(PORT) + scheduled refreshes (data_manifests/schedules.toml)
+serve: install  ## Prefect server on 127.0.0.1:PORT (default 4200) + scheduled refreshes (data_manifests/schedules.toml)
 	$(INKSET) serve --port $(PORT) --source $(SOURCE) $(ARGS)
 
 verify: install  ## verify a release: make verify RELEASE=releases/<dataset>/<version>

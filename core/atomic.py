@@ -9,8 +9,9 @@ from typing import Any, BinaryIO, Iterator
 
 
 def temp_name(path: Path) -> Path:
-    """The in-progress name of `path`: hidden and suffixed, so it never looks like a finished file."""
-    return path.with_name(f".{path.name}.tmp")
+    """The in-progress name of `path`: hidden and suffixed, so it never looks like a finished
+    file, and this process's own (its pid), so two writers never write one temporary."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
 @contextlib.contextmanager

@@ -146,8 +146,15 @@ def read_options(name: str | Path, options_class: type, overrides: Mapping[str, 
     raw = read_definition(name)
     check_keys(name, "", raw, DATASET_KEYS)
     check_keys(name, "options", raw.get("options", {}), option_names(options_class))
+    check_top_level(name, raw)
     options = {**raw.get("options", {}), **overrides}
     fields = {f.name: f for f in dataclasses.fields(options_class)}
+    for key, value in options.items():
+        problem = value_problem(key, fields[key].type, value)
+        if problem:
+            path = definition_path(name)
+            raise DefinitionError(f"{path}:{_line_of(path, 'options', key)}: [options] {key} = "
+                                  f"{value!r}: {problem}")
     arguments = {"dataset": raw["dataset"], "version": str(raw["version"]), "kind": raw["kind"],
                  "definition": {**recorded(raw), "options": options},
                  **{key: raw[key] for key in ("description", "license", "share")
@@ -161,15 +168,79 @@ def read_options(name: str | Path, options_class: type, overrides: Mapping[str, 
     return arguments
 
 
+# Whole numbers that must be positive; every other whole number must be >= 0 (a count, a seed,
+# a cap: `top_characters = -3` would silently mean "all but 3").
+POSITIVE_INTS = ("per_artist", "title_count", "label_cap", "min_per_artist", "min_count",
+                 "min_faces_per_character")
+BYTE_LEVELS = ("white_level", "black_level")
+
+
+def value_problem(key: str, annotation: str, value: Any) -> str | None:
+    """What is wrong with an [options] value for a field annotated `annotation`, or None.
+
+    Annotations are the options dataclasses' own (strings, `from __future__ import
+    annotations`); one this does not know is left to the stage."""
+    whole = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    annotation = str(annotation).replace(" ", "")
+    if annotation == "tuple[int,int]":
+        if not (isinstance(value, (list, tuple)) and len(value) == 2
+                and all(whole(v) and v > 0 for v in value)):
+            return "must be two whole numbers > 0 (width, height), e.g. [200, 300]"
+    elif annotation == "int":
+        low = 1 if key in POSITIVE_INTS else 0
+        if not whole(value) or value < low or (key in BYTE_LEVELS and value > 255):
+            return (f"must be a whole number >= {low}"
+                    f"{' and <= 255' if key in BYTE_LEVELS else ''}")
+    elif annotation == "float":
+        top = key.endswith("fraction")
+        if not number(value) or value < 0 or (top and value > 1):
+            return f"must be a number {'from 0 to 1' if top else '>= 0'}"
+    elif annotation == "bool" and not isinstance(value, bool):
+        return "must be true or false"
+    elif annotation == "str" and not isinstance(value, str):
+        return "must be a string"
+    elif annotation.startswith("tuple[") and annotation.endswith(",...]"):
+        item = annotation[len("tuple["):-len(",...]")]
+        check = {"str": lambda v: isinstance(v, str), "int": whole}.get(item)
+        if check and not (isinstance(value, (list, tuple)) and all(map(check, value))):
+            return f"must be a list of {'strings' if item == 'str' else 'whole numbers'}"
+    elif annotation == "dict" and not isinstance(value, dict):
+        return "must be a table"
+    if key.endswith(("fractions", "splits")) and isinstance(value, dict) and not (
+            value and all(number(v) and v >= 0 for v in value.values())
+            and abs(sum(value.values()) - 1) <= 1e-6):
+        return "the fractions must be numbers >= 0 that sum to 1"
+    return None
+
+
+def check_top_level(name: str | Path, raw: Mapping[str, Any]) -> None:
+    """dataset and kind are strings, version a string or a whole number; all three present."""
+    path = definition_path(name)
+    for key in ("dataset", "version", "kind"):
+        value = raw.get(key)
+        if not (isinstance(value, str) and value) and not (
+                key == "version" and isinstance(value, int) and not isinstance(value, bool)):
+            raise DefinitionError(f"{path}:{_line_of(path, '', key)}: {key} "
+                                  f"{'is missing' if value is None else f'= {value!r}'}: "
+                                  f"must be a non-empty string")
+
+
 def option_names(options_class) -> set[str]:
     """The [options] keys a definition may set: the options dataclass's own fields."""
     return {f.name for f in dataclasses.fields(options_class)} - set(DATASET_KEYS) - {"definition"}
 
 
-def choose(name: str, value: Any, allowed: tuple) -> Any:
-    """Return `value` if allowed, else raise DefinitionError listing the allowed values."""
+def choose(name: str, value: Any, allowed: tuple, definition: str | Path | None = None) -> Any:
+    """Return `value` if allowed, else raise DefinitionError listing the allowed values (and
+    naming the definition's file and line, given the definition)."""
     if value not in allowed:
-        raise DefinitionError(f"{name} must be one of {list(allowed)}, not {value!r}")
+        where = ""
+        if definition is not None:
+            path = definition_path(definition)
+            line = _line_of(path, "options", name)
+            where = f"{path}:{_line_of(path, '', name) if line == '?' else line}: "
+        raise DefinitionError(f"{where}{name} must be one of {list(allowed)}, not {value!r}")
     return value
 
 

@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Sequence
 
 from core.errors import InksetError
-from flows import environment
+from flows import environment, lock
 
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
@@ -49,6 +49,9 @@ def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.Argume
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of an error (also: INKSET_DEBUG=1)")
+    parser.add_argument("--wait", dest="lock_wait", type=float, default=0.0, metavar="SECONDS",
+                        help="a command that writes the work dir (or its output folder) while "
+                        "another does: wait this long for it (default: stop at once)")
     subparsers = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
     for module in stage_modules() if modules is None else modules:
         module.register(subparsers)
@@ -67,6 +70,27 @@ def _quiet_tracebacks() -> None:
     logging.setLogRecordFactory(record)
 
 
+# inkset's own packages: their INFO lines (a release complete, resumed, unchanged, kept as it is)
+# are what a person running a stage wants to see; other libraries stay at WARNING
+OWN_PACKAGES = ("core", "preprocess", "share", "spiders", "training", "replicas", "flows")
+
+
+def console_logging(verbose: bool) -> None:
+    """Prefect, once imported, owns the root logger's console handler at WARNING; without it
+    (the light stages) a plain handler is added. Either way inkset's loggers pass INFO to it."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in OWN_PACKAGES:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.INFO)
+    if not verbose:  # Prefect announces its ephemeral server (and a docs link) on every command
+        logging.getLogger("prefect").addFilter(_not_the_server_banner)
+
+
+def _not_the_server_banner(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Starting temporary server",
+                                           "Stopping temporary server"))
+
+
 def main(argv: list[str] | None = None) -> int:
     # Prefect reads its settings when first imported (by the stage modules), so the work dir
     # and PREFECT_HOME must be in the environment before the parser is built.
@@ -83,14 +107,24 @@ def main(argv: list[str] | None = None) -> int:
         light = LIGHT_STAGES.get(words[0]) if words and not known.home else None
         args = parse(build_parser((importlib.import_module(light),)) if light
                      else build_parser(), argv)
-        logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        return int(args.func(args) or 0)
+        console_logging(args.verbose)
+        return run_locked(args)
     except InksetError as error:
         if debug:
             raise
         print(f"inkset: error: {error}", file=sys.stderr)
         return error.exit_status
+
+
+def run_locked(args: argparse.Namespace) -> int:
+    """Run the command, under the write lock of what it writes (flows/lock.py): two commands
+    writing one work dir or one output folder never interleave."""
+    path = lock.lock_path_for(args)
+    if path is None:
+        return int(args.func(args) or 0)
+    wait = max(args.lock_wait, getattr(args, "wait", 0.0) or 0.0)  # refresh's own --wait too
+    with lock.write_lock(path, command=f"inkset {args.stage}", wait=wait):
+        return int(args.func(args) or 0)
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:

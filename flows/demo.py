@@ -14,7 +14,6 @@ from flows import gcd, manga109, pixiv
 from flows.options import add_source_option
 from flows.release import folder_release_flow
 from flows.train import train_flow
-from preprocess.release.card import loading_snippet
 from preprocess.release.verify import verify_release
 from replicas.shapes import generate_shapes
 from training.config import demo_trainings
@@ -74,6 +73,21 @@ def demo_training_flow(experiments: list[str] | None = None) -> list[str]:
     return runs
 
 
+def demo_snippet(release: Path) -> str:
+    """Loading code that runs verbatim from any directory: absolute paths, in shard order."""
+    release = release.resolve()
+    shards = json.loads((release / "dataset.json").read_text())["shards"]
+    split = "train" if shards.get("train") else next(s for s, names in shards.items() if names)
+    last = len(shards[split]) - 1
+    return (f"import webdataset as wds, wids\n"
+            f"stream = wds.WebDataset('{release}/{split}-{{000000..{last:06d}}}.tar', "
+            f"shardshuffle=False).decode('pil')\n"
+            f"sample = next(iter(stream))  # {{'__key__', 'jpg', 'json', ...}}\n"
+            f"indexed = wids.ShardListDataset('{release}/{split}.shardindex.json', "
+            f"cache_dir='{release}', transformations=[])  # in place, raw bytes\n"
+            f"print(len(indexed), sorted(sample))")
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     if args.source != "replica":
         raise UsageError("the demo runs offline on replica sources only; for the real sites "
@@ -81,12 +95,10 @@ def _demo_command(args: argparse.Namespace) -> int:
     check_writable(work_dirs().releases)
     releases = demo_flow()
     runs = [] if args.no_training else demo_training_flow()
-    print("\nReleases built and verified:")
+    print("\nReleases built and verified (each card: <release>/card.html):")
     for release in releases:
         print(f"  {release}")
-    first = Path(releases[0])
-    shards = json.loads((first / "dataset.json").read_text())["shards"]
-    print(f"\nLoad one (run inside {first}):\n" + loading_snippet(shards))
+    print("\nLoad one (Python, in .venv/bin/python):\n" + demo_snippet(Path(releases[0])))
     if runs:
         from training.report import summary_line  # loads torch: only after trainings ran
 

@@ -20,7 +20,7 @@ def _download_command(args: argparse.Namespace) -> int:
 
     result = download(Path(args.url_list), Path(args.out),
                       recipe=Recipe(size=args.size, resize_mode=args.resize_mode),
-                      per_shard=args.per_shard, workers=args.workers)
+                      per_shard=args.per_shard, workers=args.workers, overwrite=args.overwrite)
     counts = ", ".join(f"{k}={v}" for k, v in sorted(result.counts.items()))
     print(f"{len(result.shards)} shards in {result.out_dir}: {counts}")
     return 0
@@ -46,6 +46,8 @@ def register(subparsers) -> None:
                    choices=("no", "center_crop", "keep_ratio", "border"))
     p.add_argument("--per-shard", type=int, default=1000)
     p.add_argument("--workers", type=int, default=2, help="render processes")
+    p.add_argument("--overwrite", action="store_true", help="an <out> made by another URL list "
+                   "or other options: remove its shards and start anew (default: refuse)")
     p.set_defaults(func=_download_command)
     p = subparsers.add_parser("rebuild", help="download the sources of a metadata-only release "
                               "again and rebuild its shards (changed/gone items reported)")

@@ -16,7 +16,7 @@ from core.definitions import datasets_by_source
 from core.errors import InksetError, UsageError
 from core.paths import work_dirs
 from core.versions import LATEST, NEXT, latest_versions
-from flows.lock import refresh_lock
+from flows.lock import work_lock
 from flows.options import add_source_option
 from flows.train import train_flow
 from preprocess.takedowns import append_takedown, datasets_shipping, takedown_ids
@@ -121,7 +121,7 @@ def refresh_flow(datasets: list[str] | None = None, source: str = "replica", cra
     `issues_per_series`, Manga109 `titles` (one more: a new title) and `spreads`."""
     logger = get_run_logger()
     chosen = datasets_to_refresh(datasets)
-    with refresh_lock(work_dirs().home / "data" / "refresh.lock", wait=wait):
+    with work_lock(wait=wait, command="refresh"):
         before = latest_versions(work_dirs().releases)
         new, unchanged, failed, image_bytes, crawls, seconds = {}, [], {}, 0, {}, {}
         crawled = _crawl_all(list(chosen), source, replica or {}) if crawl else {}

@@ -11,8 +11,8 @@ from core.errors import InksetError
 from core.paths import check_writable, project_root, work_dirs
 from core.versions import resolve_release
 from flows.options import add_render_options
-from preprocess.image_folder import (IMAGE_SUFFIXES, FolderOptions, folder_spec, plan_folder,
-                                      render_file)
+from preprocess.image_folder import (IMAGE_SUFFIXES, FolderOptions, folder_files, folder_keys,
+                                      folder_spec, plan_folder, render_file)
 from preprocess.release import build_release
 from preprocess.release.verify import check_release, verify_release
 from share.publish import export_metadata_only, publish
@@ -20,10 +20,12 @@ from share.publish import export_metadata_only, publish
 
 @task
 def build_folder_release(root: str, dataset: str, version: str, workers: int,
-                         definition: dict | None = None, dask: str | None = None) -> str:
+                         definition: dict | None = None, dask: str | None = None,
+                         follow_symlinks: bool = False) -> str:
     options = FolderOptions.from_definition(definition or {})
     result = build_release(folder_spec(Path(root), dataset, version, options, definition),
-                           plan_folder(Path(root), dataset, options), render_file,
+                           plan_folder(Path(root), dataset, options, follow_symlinks),
+                           render_file,
                            releases_root=work_dirs().releases, workers=workers, dask=dask)
     return str(result.path)
 
@@ -35,9 +37,11 @@ def verify(release: str) -> dict[str, int]:
 
 @flow(name="folder-release")
 def folder_release_flow(root: str, dataset: str, version: str = "1", workers: int = 2,
-                        definition: dict | None = None, dask: str | None = None) -> str:
+                        definition: dict | None = None, dask: str | None = None,
+                        follow_symlinks: bool = False) -> str:
     """Build a release from `<root>/<class>/<image>` and verify it (rendering on Dask if asked)."""
-    path = build_folder_release(root, dataset, version, workers, definition, dask)
+    path = build_folder_release(root, dataset, version, workers, definition, dask,
+                                follow_symlinks)
     counts = verify(path)
     get_run_logger().info("release %s verified: %s samples per split", path, counts)
     return path
@@ -76,9 +80,10 @@ def _folder_command(args: argparse.Namespace) -> int:
     if not root.is_dir() or not any(p.suffix.lower() in IMAGE_SUFFIXES for p in root.glob("*/*")):
         raise InksetError(f"{root} is {'not a folder' if not root.is_dir() else 'without images'}"
                           f"; expected <root>/<class>/<image> with {sorted(IMAGE_SUFFIXES)}")
+    folder_keys(args.dataset, folder_files(root, args.follow_symlinks))  # refused before any work
     check_writable(work_dirs().releases)
     print(folder_release_flow(args.root, args.dataset, args.version, args.workers,
-                              dask=args.dask))
+                              dask=args.dask, follow_symlinks=args.follow_symlinks))
     return 0
 
 
@@ -105,5 +110,7 @@ def register(subparsers) -> None:
     p.add_argument("root")
     p.add_argument("--dataset", required=True)
     p.add_argument("--version", default="1")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="read symlinks that lead out of <root> (refused by default)")
     add_render_options(p)
     p.set_defaults(func=_folder_command)

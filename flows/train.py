@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -18,8 +19,11 @@ from training.release_view import resolve_release
 def load(experiment: str, release: str | None, dataset: str | None, config_file: str | None,
          overrides: list[str], extra: dict | None, run_id: str | None) -> str:
     """Resolve the config and the release, make the run dir, save the resolved config."""
+    from training.runner import check_release
+
     cfg = load_config(experiment, config_file, overrides, extra)
     info = resolve_release(release, dataset or (None if release else cfg["data"]["dataset"]))
+    check_release(cfg, info)
     cfg["data"]["release"] = str(info.path)
     cfg["data"]["dataset"] = info.dataset
     run_id = run_id or dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -27,6 +31,9 @@ def load(experiment: str, release: str | None, dataset: str | None, config_file:
     run_dir.mkdir(parents=True, exist_ok=False)
     save_config(cfg, run_dir)
     get_run_logger().info("run %s on %s (%s samples)", run_dir, info.path, info.counts)
+    from training.scalars import logdir_line
+
+    get_run_logger().info("watch it: %s", logdir_line(run_dir))
     return str(run_dir)
 
 
@@ -63,8 +70,14 @@ def pairwise(run_dir: str) -> str:
 @task
 def report(run_dir: str) -> str:
     from training.report import write_report
+    from training.runner import duration
 
-    return str(write_report(Path(run_dir)))
+    logger = get_run_logger()  # the figures (Grad-CAM, embeddings) can outlast a short training
+    logger.info("building the report of %s (figures, Grad-CAM, embeddings) ...", run_dir)
+    started = time.monotonic()
+    path = write_report(Path(run_dir))
+    logger.info("report written in %s: %s", duration(time.monotonic() - started), path)
+    return str(path)
 
 
 @flow(name="train")
@@ -91,19 +104,23 @@ def train_flow(experiment: str, release: str | None = None, overrides: dict | No
 
 def _train_command(args: argparse.Namespace) -> int:
     from training.report import summary_line  # loads torch: only when a command needs it
+    from training.runner import check_release
+    from training.scalars import logdir_line
 
     if args.resume:
         read_run_config(Path(args.resume))  # not a run dir: one line, before any server starts
-    else:  # an unknown experiment, config key or release: one line, before any server starts
+    else:  # an unknown experiment, config key or release, or a release that does not fit the
+        # experiment: one line, before any server starts or any run dir is made
         cfg = load_config(args.experiment, args.config, args.settings)
-        resolve_release(args.release, args.dataset or (None if args.release
-                                                       else cfg["data"]["dataset"]))
+        check_release(cfg, resolve_release(args.release, args.dataset or (
+            None if args.release else cfg["data"]["dataset"])))
     run_dir = train_flow(args.experiment, args.release, dataset=args.dataset,
                          config_file=args.config, settings=args.settings, nproc=args.nproc,
                          run_id=args.run_id, resume_run=args.resume)
     print(run_dir)
     print(summary_line(run_dir))
     print(f"report: {Path(run_dir) / 'report.html'}")
+    print(f"curves: {logdir_line(run_dir)}")
     return 0
 
 

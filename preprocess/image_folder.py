@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from core.definitions import choose
+from core.definitions import DefinitionError, choose, definition_path, value_problem
+from core.errors import UsageError
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
@@ -24,6 +26,13 @@ class FolderOptions:
     @classmethod
     def from_definition(cls, definition: dict) -> "FolderOptions":
         images, split = definition.get("images", {}), definition.get("split", {})
+        for key, annotation, value in (("size", "tuple[int, int]", images.get("size", (64, 64))),
+                                       ("test_fraction", "float", split.get("test_fraction", 0.2))):
+            problem = value_problem(key, annotation, value)
+            if problem:
+                where = definition_path(definition["dataset"]) if "dataset" in definition \
+                    else "the image-folder definition"
+                raise DefinitionError(f"{where}: {key} = {value!r}: {problem}")
         return cls(size=tuple(images.get("size", (64, 64))),
                    resize_mode=choose("images.resize_mode",
                                       images.get("resize_mode", "center_crop"), RESIZE_MODES),
@@ -31,10 +40,47 @@ class FolderOptions:
 
 
 def folder_key(prefix: str, path: Path) -> str:
-    """A stable key from the class folder and file stem, made key-safe."""
+    """A stable key from the class folder and file stem, made key-safe (may collide: see
+    folder_keys)."""
     raw = f"{prefix}-{path.parent.name}-{path.stem}"
-    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in raw)[:100]
-    return check_key(safe)
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_-") else "_" for c in raw)[:100]
+
+
+def folder_keys(prefix: str, paths: list[Path]) -> dict[Path, str]:
+    """A distinct valid key for every file: `<prefix>-<class>-<stem>` where that is already a
+    key and no other file's; otherwise (a non-ASCII or unsafe name, `x.jpg` beside `x.png`,
+    `a b.jpg` beside `a_b.jpg`, a name over 100 characters) the key-safe name, shortened, with
+    8 hex digits of the sha256 of the file's `<class>/<name>`: stable across runs and orders."""
+    plain = {path: folder_key(prefix, path) for path in paths}
+    taken = Counter(plain.values())
+    keys = {}
+    for path, key in plain.items():
+        if key == f"{prefix}-{path.parent.name}-{path.stem}" and taken[key] == 1:
+            keys[path] = key
+        else:
+            digest = hashlib.sha256(f"{path.parent.name}/{path.name}".encode()).hexdigest()
+            keys[path] = f"{key[:91]}-{digest[:8]}"
+    if len(set(keys.values())) < len(keys):  # a hashed key equal to another file's plain one
+        raise UsageError(f"{paths[0].parent.parent}: file names whose keys collide even with a "
+                         f"hash suffix; rename one of them")
+    return {path: check_key(key) for path, key in keys.items()}
+
+
+def folder_files(root: Path, follow_symlinks: bool = False) -> list[Path]:
+    """The images `<root>/<class>/<name>`, sorted; a symlink (class folder or file) that leads
+    out of the root is refused, naming it, unless `follow_symlinks`."""
+    root = Path(root)
+    inside = root.resolve()
+    files = []
+    for path in sorted(root.glob("*/*")):
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        target = path.resolve()
+        if not follow_symlinks and not target.is_relative_to(inside):
+            raise UsageError(f"{path}: a symlink leading out of {root} (to {target}); "
+                             f"pass --follow-symlinks to read it")
+        files.append(path)
+    return files
 
 
 def split_of(group: str, test_fraction: float) -> str:
@@ -43,11 +89,12 @@ def split_of(group: str, test_fraction: float) -> str:
     return "test" if bucket < test_fraction else "train"
 
 
-def plan_folder(root: Path, prefix: str, options: FolderOptions) -> Iterator[Unit | Dropped]:
-    for path in sorted(Path(root).glob("*/*")):
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
-        key = folder_key(prefix, path)
+def plan_folder(root: Path, prefix: str, options: FolderOptions, follow_symlinks: bool = False
+                ) -> Iterator[Unit | Dropped]:
+    paths = folder_files(root, follow_symlinks)
+    keys = folder_keys(prefix, paths)
+    for path in paths:
+        key = keys[path]
         split = split_of(f"{path.parent.name}/{path.name}", options.test_fraction)
         yield Unit(id=key, keys=[(key, split)], payload=(str(path), key, split, options))
 

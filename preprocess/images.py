@@ -10,6 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, features
 
+from core.errors import without_addresses
+
 DEFAULT_MAX_PIXELS = 120_000_000  # ~11k x 11k: larger images are refused as decompression bombs
 RESIZE_MODES = ("no", "center_crop", "keep_ratio", "border")
 ENCODINGS = ("jpg", "png", "webp")
@@ -21,6 +23,7 @@ class ImageError(ValueError):
     """Bytes that cannot become an image; `reason` is a short snake_case code for the manifest."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
+        detail = without_addresses(detail)  # PIL names its BytesIO: no run-to-run difference
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail

@@ -12,8 +12,10 @@ from preprocess.release.verify import check_release, verify_release
 
 from . import rebuild_index
 
+# the viewer's rows too, but no thumbnail sheets: the images are not ours to share
 METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
-                  "label_histogram.png", "_info.json", "sizes.json", "croissant.json")
+                  "label_histogram.png", "_info.json", "sizes.json", "croissant.json",
+                  "inkset.css", "viewer.html", "viewer.js", "viewer_data.js")
 
 
 def publish(release_dir: Path, locks_dir: Path, published_root: Path,

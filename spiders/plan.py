@@ -5,8 +5,10 @@ from typing import Iterable
 
 from scrapy.settings import Settings
 
+from spiders.subprocess_crawl import JITTER_SETTING
+
 # The settings that decide how hard a site is hit, as the crawl subprocess will see them.
-POLITENESS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "RANDOMIZE_DOWNLOAD_DELAY",
+POLITENESS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", JITTER_SETTING,
               "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY",
               "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "RETRY_TIMES",
               "RETRY_AFTER_MAX_429", "HTTPCACHE_ENABLED")

@@ -24,6 +24,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's RetryMiddleware with an exponential backoff before each retry
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # refusals (401, 403, challenges) and 429s per host, for the crawl's health check
+    "spiders.health.RefusalStats": 545,
     # credentials from the environment, added last so queues and logs never hold them
     "spiders.middlewares.EnvBasicAuthMiddleware": 950,
 }
@@ -36,6 +38,7 @@ HTTPCACHE_STORAGE = "spiders.cache.CredentialFreeCacheStorage"  # no Cookie on d
 TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}  # no listening ports
 LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 15.0  # "Crawled N pages ..., scraped N items" on the console this often
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

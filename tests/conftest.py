@@ -57,3 +57,22 @@ def _assert_same_release(plain: Path, other: Path, min_shards: int = 1) -> None:
 def assert_same_release():
     """assert_same_release(a, b, min_shards=1): same shard names, bytes and manifest."""
     return _assert_same_release
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module (tests/browser_session.py); skipped where absent."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("browser_session",
+                                                  Path(__file__).parent / "browser_session.py")
+    session = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(session)
+    from types import SimpleNamespace
+
+    driver = session.start_browser()
+    try:
+        yield SimpleNamespace(driver=driver, console_errors=lambda: session.console_errors(driver),
+                              broken_images=lambda: session.broken_images(driver))
+    finally:
+        driver.quit()

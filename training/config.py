@@ -77,10 +77,35 @@ def parse_override(text: str) -> dict:
     return value
 
 
+# Keys every experiment has, with these values unless its config file states them (so a new
+# key needs no edit of every file, and a run dir saved before it still reads).
+COMMON_DEFAULTS = {
+    "optim": {"accumulate": 1,       # micro-batches per optimizer step (their mean gradient)
+              "warmup_steps": 0},    # linear LR warm-up over this many optimizer steps
+    "run": {"cudnn_benchmark": True,  # cuDNN autotuner (CUDA only)
+            "tf32": True},           # TF32 matmuls/convolutions on Ampere+ (CUDA only)
+}
+# ... and every experiment whose model takes local pretrained weights (model.weights)
+WEIGHTS_DEFAULTS = {
+    "min_weights_share": 0.9,        # below this share of the model's values loaded: an error
+    "allow_partial_weights": False,  # true: train anyway, the load report says what loaded
+    "weights_stats": "imagenet",     # input statistics of the weights: imagenet | none
+}
+
+
+def with_defaults(cfg: dict) -> dict:
+    """COMMON_DEFAULTS (and WEIGHTS_DEFAULTS) under the config's own keys."""
+    for section, values in COMMON_DEFAULTS.items():
+        cfg[section] = {**values, **cfg.get(section, {})}
+    if "weights" in cfg.get("model", {}):
+        cfg["model"] = {**WEIGHTS_DEFAULTS, **cfg["model"]}
+    return cfg
+
+
 def load_config(experiment: str, config_file: str | None = None,
                 overrides: Sequence[str] = (), extra: dict | None = None) -> dict:
     """The resolved config of one run (saved as config.json in its run dir)."""
-    cfg = read_toml(config_path(experiment))
+    cfg = with_defaults(read_toml(config_path(experiment)))
     cfg.pop("demo", None)  # the demo's settings, not the run's
     if config_file:
         cfg = merge(cfg, read_toml(Path(config_file)), config_file)
@@ -118,4 +143,4 @@ def read_run_config(run_dir: Path) -> dict:
     if not path.is_file():
         raise UsageError(f"{run_dir} is not a run dir (no config.json); runs live under "
                          f"runs/<experiment>/<run id>/")
-    return json.loads(path.read_text())
+    return with_defaults(json.loads(path.read_text()))

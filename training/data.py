@@ -4,7 +4,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import itertools
 import json
+import sys
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -23,19 +25,20 @@ WORKER_START = "spawn"
 Transform = Callable[[dict, int], dict]  # (decoded sample, epoch) -> tensors and "key"
 
 
-def decode_sample(raw: dict) -> dict:
+def decode_sample(raw: dict, image: bool = True) -> dict:
     """Shard members -> {key, image (PIL), meta, cls, labels, text}; member names with or without
-    the leading dot (webdataset drops it, wids keeps it)."""
+    the leading dot (webdataset drops it, wids keeps it). image=False: no "image" (not decoded)."""
     members = {name.lstrip("."): value for name, value in raw.items()}
 
     def data(name: str) -> bytes | None:
         value = members.get(name)
         return value.getvalue() if isinstance(value, io.BytesIO) else value
 
-    image_name = next(n for n in ("jpg", "png", "webp") if n in members)
-    image = Image.open(io.BytesIO(data(image_name)))
-    image.load()
-    sample = {"key": members["__key__"], "image": image, "meta": json.loads(data("json"))}
+    sample = {"key": members["__key__"], "meta": json.loads(data("json"))}
+    if image:
+        image_name = next(n for n in ("jpg", "png", "webp") if n in members)
+        sample["image"] = Image.open(io.BytesIO(data(image_name)))
+        sample["image"].load()
     if "cls" in members:
         sample["cls"] = int(data("cls"))
     if "labels.json" in members:
@@ -91,13 +94,35 @@ def collate(samples: list[dict]) -> dict:
     return batch
 
 
+class BatchesPerEpoch(wds.DataPipeline):
+    """An endless pipeline (resampled shards) cut into epochs of `batches` batches in all.
+
+    The pipeline runs once in every DataLoader worker, so webdataset's own with_epoch(n) gives
+    each worker n batches: an epoch `workers` times too long. Here each worker takes its share
+    (the first `batches % workers` one more), read when the worker starts iterating."""
+
+    def __init__(self, batches: int, *stages) -> None:
+        super().__init__(*stages)
+        self.batches = batches
+        self.repetitions = sys.maxsize  # DataPipeline.iterator restarts the stream when it ends
+
+    def share(self) -> int:
+        info = get_worker_info()
+        workers, worker = (info.num_workers, info.id) if info is not None else (1, 0)
+        return self.batches // workers + int(worker < self.batches % workers)
+
+    def __iter__(self):
+        return itertools.islice(self.iterator(), self.share())
+
+
 def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transform, *,
                  batch_size: int, seed: int, epoch: int, workers: int, world_size: int = 1,
                  keys: set[str] | None = None, shuffle_buffer: int = 1000,
                  resampled: bool = False, batches_per_epoch: int | None = None) -> wds.DataPipeline:
     """Epoch-seeded shard shuffle -> split by node and worker -> sample shuffle -> decode ->
     augment -> batch. `resampled` (multi-process training) draws shards with replacement and
-    cuts every rank's epoch at `batches_per_epoch`, so no rank waits for another at the end."""
+    cuts every rank's epoch at `batches_per_epoch` (over all its loader workers together), so no
+    rank waits for another at the end."""
     urls = [url for split in splits for url in release.urls(split)]
     if resampled:
         shards = wds.ResampledShards(urls, seed=seed, deterministic=True)
@@ -121,10 +146,9 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
                wds.batched(batch_size, collation_fn=collate, partial=not resampled),
                # a last batch of one sample breaks batch norm in training mode: skip it
                wds.select(_not_single)]
-    pipeline = wds.DataPipeline(*stages)
     if resampled:
-        pipeline = pipeline.with_epoch(batches_per_epoch or 1)
-    return pipeline
+        return BatchesPerEpoch(batches_per_epoch or 1, *stages)
+    return wds.DataPipeline(*stages)
 
 
 def train_loader(pipeline: wds.DataPipeline, workers: int, pin_memory: bool) -> DataLoader:
@@ -138,14 +162,16 @@ class ExactSplit(Dataset):
     """Every sample of a split (or of chosen keys) exactly once, by index, through wids."""
 
     def __init__(self, release: ReleaseInfo, splits: Iterable[str], transform: Transform,
-                 keys: set[str] | None = None) -> None:
+                 keys: set[str] | None = None, images: bool = True) -> None:
         import wids  # needs torch (undeclared by wids); read in place, no cache copy
 
-        self.transform = transform
+        self.transform, self.images = transform, images
         self.parts, self.index = [], []
         manifest = release.manifest()
         for split in splits:
-            with contextlib.redirect_stdout(io.StringIO()):  # wids prints a line per dataset
+            # wids prints a "base: ... nfiles: ..." line per dataset, to stderr
+            quiet = io.StringIO()
+            with contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
                 part = wids.ShardListDataset(str(release.path / f"{split}.shardindex.json"),
                                              cache_dir=str(release.path), transformations=[])
             order = manifest[manifest["split"] == split]["key"].tolist()  # = tar order
@@ -162,15 +188,19 @@ class ExactSplit(Dataset):
         if raw["__key__"] != key:  # the manifest and the shard index disagree: never guess
             raise RuntimeError(f"sample {position} of split part {part} is {raw['__key__']}, "
                                f"the manifest says {key}")
-        return self.transform(decode_sample(raw), 0)
+        return self.transform(decode_sample(raw, self.images), 0)
 
     def keys(self) -> list[str]:
         return [key for _, _, key in self.index]
 
 
-def eval_loader(dataset: ExactSplit, batch_size: int, workers: int) -> DataLoader:
+def eval_loader(dataset: ExactSplit, batch_size: int, workers: int, *,
+                persistent: bool = False, pin_memory: bool = False) -> DataLoader:
+    """persistent: the workers stay between passes (validation every epoch would otherwise
+    spawn them anew each time, seconds per epoch)."""
     return DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=workers,
-                      collate_fn=collate, multiprocessing_context=WORKER_START if workers else None)
+                      collate_fn=collate, multiprocessing_context=WORKER_START if workers else None,
+                      persistent_workers=persistent and workers > 0, pin_memory=pin_memory)
 
 
 def seed_for(*parts: Any) -> int:

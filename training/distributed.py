@@ -42,7 +42,10 @@ def setup(device_choice: str) -> Dist:
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = pick_device(device_choice, local_rank)
     if world_size > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        if device.type == "cuda":  # bound to the rank's GPU: barriers and reductions use it
+            dist.init_process_group("nccl", device_id=device)
+        else:
+            dist.init_process_group("gloo")
     return Dist(rank, world_size, local_rank, device)
 
 
@@ -52,9 +55,11 @@ def barrier(d: Dist) -> None:
 
 
 def mean_across(d: Dist, value: float) -> float:
+    """The mean of one number over the ranks. NCCL reduces only tensors on the rank's own GPU
+    (a CPU tensor fails at the first call, the end of epoch 1), so the tensor lives on d.device."""
     if not d.active:
         return value
-    tensor = torch.tensor([value], dtype=torch.float64)
+    tensor = torch.tensor([value], dtype=torch.float64, device=d.device)
     dist.all_reduce(tensor)
     return float(tensor.item()) / d.world_size
 

@@ -12,7 +12,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+from core import pages  # noqa: E402
+
+pages.plot_font()  # Japanese label names draw as text, not boxes, where Noto CJK is installed
+
+# label -> readable name (`猫 (cat)`, a character's name), set by the report from the release
+LABEL_TEXT: dict[str, str] = {}
+
+
+def named(names) -> list[str]:
+    """The readable names of labels, where the release gives them."""
+    return [LABEL_TEXT.get(str(name), str(name)) for name in names]
 
 
 def _save(figure, path: Path) -> str:
@@ -23,10 +33,25 @@ def _save(figure, path: Path) -> str:
 
 
 def confusion_matrix(path: Path, matrix: np.ndarray, names: list[str]) -> str:
-    size = max(4.0, 0.55 * len(names) + 2)
+    """Row-normalised (each true class sums to 1, one 0..1 colour scale), the counts beside."""
+    matrix = np.asarray(matrix, dtype=float)
+    rows = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
+    size = max(4.0, 0.6 * len(names) + 2.5)
     figure, axes = plt.subplots(figsize=(size, size))
-    ConfusionMatrixDisplay(matrix, display_labels=names).plot(ax=axes, colorbar=False,
-                                                              xticks_rotation=60)
+    image = axes.imshow(share, vmin=0, vmax=1, cmap="Blues")
+    shown = named(names)
+    axes.set_xticks(range(len(names)), shown, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(range(len(names)), [f"{n} ({int(r)})" for n, r in zip(shown, rows[:, 0])],
+                    fontsize=8)
+    axes.set(xlabel="predicted", ylabel="true (test samples)")
+    if len(names) <= 20:
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if matrix[i, j]:
+                    axes.text(j, i, f"{share[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                              color="white" if share[i, j] > 0.5 else "black")
+    figure.colorbar(image, ax=axes, fraction=0.046, label="share of the true class")
     return _save(figure, path)
 
 
@@ -34,8 +59,8 @@ def pairwise_heatmap(path: Path, table: np.ndarray, names: list[str]) -> str:
     size = max(4.0, 0.55 * len(names) + 2)
     figure, axes = plt.subplots(figsize=(size, size))
     image = axes.imshow(table, vmin=0.5, vmax=1.0, cmap="viridis")
-    axes.set_xticks(range(len(names)), names, rotation=60)
-    axes.set_yticks(range(len(names)), names)
+    axes.set_xticks(range(len(names)), named(names), rotation=60, ha="right")
+    axes.set_yticks(range(len(names)), named(names))
     for i in range(len(names)):
         for j in range(len(names)):
             if not np.isnan(table[i, j]):
@@ -46,25 +71,38 @@ def pairwise_heatmap(path: Path, table: np.ndarray, names: list[str]) -> str:
     return _save(figure, path)
 
 
+VALIDATION_METRICS = ("accuracy", "macro_f1", "f2", "accuracy_thresh", "mean_ap")
+
+
 def curves(run_dir: Path, primary: str = "") -> str | None:
-    """Loss and validation metric per epoch, one line per repeat (the experiment's primary
-    metric, e.g. map_general or rank1, besides the classifiers' usual ones)."""
+    """Loss per epoch, one line per repeat, and beside it the validation metrics (the
+    experiment's primary one too, e.g. map_general) where the run had a validation split: no
+    empty panel when it had none."""
     path = run_dir / "metrics.jsonl"
     if not path.exists():
         return None
-    records = [json.loads(line) for line in path.read_text().splitlines()]
-    figure, (loss_axes, val_axes) = plt.subplots(1, 2, figsize=(9, 3.5))
-    for repeat in sorted({r["repeat"] for r in records}):
-        mine = [r for r in records if r["repeat"] == repeat]
-        loss_axes.plot([r["epoch"] for r in mine], [r["loss"] for r in mine], label=f"r{repeat}")
-        with_val = [r for r in mine if "val" in r]
-        for name in (with_val[0]["val"] if with_val else {}):
-            if name in ("accuracy", "macro_f1", "f2", "accuracy_thresh", "mean_ap", primary):
-                val_axes.plot([r["epoch"] for r in with_val], [r["val"][name] for r in with_val],
-                              label=f"{name} r{repeat}")
-    loss_axes.set(title="training loss", xlabel="epoch")
-    val_axes.set(title="validation", xlabel="epoch")
-    for axes in (loss_axes, val_axes):
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = [r for r in records if "epoch" in r and "loss" in r]
+    if not records:
+        return None
+    wanted = (*VALIDATION_METRICS, primary)
+    with_val = [r for r in records if any(n in r.get("val", {}) for n in wanted)]
+    panels = 2 if with_val else 1
+    figure, grid = plt.subplots(1, panels, figsize=(4.6 * panels, 3.5), squeeze=False)
+    loss_axes = grid[0, 0]
+    for repeat in sorted({r.get("repeat", 0) for r in records}):
+        mine = [r for r in records if r.get("repeat", 0) == repeat]
+        loss_axes.plot([r["epoch"] for r in mine], [r["loss"] for r in mine], marker=".",
+                       label=f"repeat {repeat}")
+        if with_val:
+            val = [r for r in with_val if r.get("repeat", 0) == repeat]
+            for name in [n for n in wanted if n and val and n in val[0]["val"]]:
+                grid[0, 1].plot([r["epoch"] for r in val], [r["val"][name] for r in val],
+                                marker=".", label=f"{name}, repeat {repeat}")
+    loss_axes.set(title="training loss", xlabel="epoch", ylabel="loss")
+    if with_val:
+        grid[0, 1].set(title="validation", xlabel="epoch", ylabel="metric (0..1)", ylim=(0, 1))
+    for axes in grid.flat:
         if axes.get_legend_handles_labels()[0]:
             axes.legend(fontsize=7)
     return _save(figure, run_dir / "curves.png")
@@ -112,7 +150,7 @@ def activation_maximisation(run_dir: Path, model, image_hw, class_names: list[st
                                     squeeze=False)
         for axes, image, name in zip(grid.flat, images, names):
             axes.imshow(image, cmap="gray")
-            axes.set_title(name, fontsize=8)
+            axes.set_title(named([name])[0], fontsize=8)
         for axes in grid.flat:
             axes.axis("off")
         shown[title] = _save(figure, run_dir / file)
@@ -149,7 +187,7 @@ def gradcam_grid(experiment, run_dir: Path, model, outputs: dict, keys: list[str
                            targets=[ClassifierOutputTarget(label)])[0]
                 rgb = image / 255.0
                 grid[row, column].imshow(show_cam_on_image(rgb, heat, use_rgb=True))
-                grid[row, column].set_title(f"{names[label]}\n{key}", fontsize=6)
+                grid[row, column].set_title(f"{named([names[label]])[0]}\n{key}", fontsize=6)
     for axes in grid.flat:
         axes.axis("off")
     return {"Grad-CAM per label (rows: labels, layer4[-1])": _save(figure, run_dir / "gradcam.png")}

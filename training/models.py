@@ -1,8 +1,6 @@
 """The classifier networks of the seeds, from torchvision's building blocks where one exists."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 from torchvision.models import resnet34
@@ -46,24 +44,20 @@ def resnet14(classes: int, width: int = 64) -> ResNet:
     return model
 
 
-def load_local_weights(model: nn.Module, path: str | None) -> nn.Module:
-    """Pretrained weights only from a file the user names; the classifier head stays fresh."""
-    if not path:
-        return model
-    file = Path(path).expanduser()
-    if not file.is_file():
-        from core.errors import UsageError
+def load_local_weights(model: nn.Module, path: str | None, **options) -> nn.Module:
+    """Pretrained weights only from a file the user names (training/weights.py: a load report,
+    an error when too little loads, the weights' input statistics); the head stays fresh."""
+    if path:
+        from .weights import load_weights
 
-        raise UsageError(f"model.weights {path!r}: no such file (weights are never downloaded; "
-                         f"name a local .pth state dict)")
-    state = torch.load(file, map_location="cpu", weights_only=True)
-    own = model.state_dict()
-    usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-    model.load_state_dict(usable, strict=False)
+        load_weights(model, path, **options)
     return model
 
 
-def build_resnet34(classes: int, weights: str | None = None) -> ResNet:
-    model = load_local_weights(resnet34(weights=None), weights)
-    model.fc = nn.Linear(model.fc.in_features, classes)
+def build_resnet34(classes: int, weights: str | None = None, **options) -> ResNet:
+    model = resnet34(weights=None)
+    features = model.fc.in_features
+    model.fc = nn.Identity()  # the weights fill the trunk; their ImageNet head is left unused
+    model = load_local_weights(model, weights, **options)
+    model.fc = nn.Linear(features, classes)
     return model

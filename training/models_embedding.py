@@ -77,13 +77,22 @@ class Illust2VecNet(nn.Module):
             out = self.decode(torch.sigmoid(self.encode(out)))
         return out[:, :self.tags], out[:, self.tags:]
 
+    def forward_with_features(self, x: torch.Tensor
+                              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(tag logits, rating logits, the sigmoid features) from one pass of the trunk:
+        evaluation needs all three, and the trunk is nearly all of the cost."""
+        features = torch.sigmoid(self.encode(self.head(self.trunk(x))))
+        out = self.decode(features)
+        return out[:, :self.tags], out[:, self.tags:], features
+
 
 RESNET_LAYERS = {10: (BasicBlock, [1, 1, 1, 1]), 18: (BasicBlock, [2, 2, 2, 2]),
                  34: (BasicBlock, [3, 4, 6, 3]), 50: (Bottleneck, [3, 4, 6, 3]),
                  101: (Bottleneck, [3, 4, 23, 3])}
 
 
-def resnet_trunk(depth: int, width: int = 64, weights: str | None = None) -> tuple[nn.Module, int]:
+def resnet_trunk(depth: int, width: int = 64, weights: str | None = None, **options
+                 ) -> tuple[nn.Module, int]:
     """A torchvision ResNet of `depth` without its fc (random init; local weights only from the
     file named). width < 64 narrows every stage in proportion, for CPU tests."""
     if depth not in RESNET_LAYERS:
@@ -97,10 +106,9 @@ def resnet_trunk(depth: int, width: int = 64, weights: str | None = None) -> tup
         for i, name in enumerate(("layer1", "layer2", "layer3", "layer4")):
             setattr(model, name, model._make_layer(block, width * 2 ** i, layers[i],
                                                    stride=1 if i == 0 else 2))
-    model = load_local_weights(model, weights)
-    dim = width * 8 * block.expansion
-    model.fc = nn.Identity()
-    return model, dim
+    model.fc = nn.Identity()  # a trunk: the weights' own head is left unused
+    model = load_local_weights(model, weights, **options)
+    return model, width * 8 * block.expansion
 
 
 class TextEncoder(nn.Module):
@@ -117,7 +125,9 @@ class TextEncoder(nn.Module):
             self.embed = nn.Embedding(vocab, dim, padding_idx=0)
             self.position = nn.Parameter(torch.zeros(1, max_tokens, dim))
             layer = nn.TransformerEncoderLayer(dim, heads, dim * 2, dropout=0.1, batch_first=True)
-            self.encoder = nn.TransformerEncoder(layer, layers)
+            # no nested-tensor fast path at inference: at max_tokens (64) it saves little,
+            # and its mask check has no kernel for the meta device the device tests use
+            self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         else:
             raise ValueError(f"model.text_encoder must be 'ngram' or 'transformer', not {kind!r}")
 
@@ -126,8 +136,10 @@ class TextEncoder(nn.Module):
             return self.bag(ids)
         mask = ids == 0
         hidden = self.embed(ids) + self.position[:, :ids.shape[1]]
-        # an all-padding row (a frame without text) would make attention NaN: keep one slot
-        mask = mask & ~(mask.all(1, keepdim=True) & (torch.arange(ids.shape[1]) == 0))
+        # an all-padding row (a frame without text) would make attention NaN: keep one slot.
+        # The position index lives on the ids' device (a CPU one beside a CUDA mask fails)
+        first = torch.arange(ids.shape[1], device=ids.device) == 0
+        mask = mask & ~(mask.all(1, keepdim=True) & first)
         hidden = self.encoder(hidden, src_key_padding_mask=mask)
         keep = (~mask).unsqueeze(-1).float()
         return (hidden * keep).sum(1) / keep.sum(1).clamp(min=1)

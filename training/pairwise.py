@@ -40,7 +40,9 @@ def fit_pairwise(run_dir: Path) -> np.ndarray:
             log.warning("pair %d-%d: no training or test samples; left empty", i, j)
             continue
         fit(pair_cfg, pair_dir, resume=True)  # a killed table goes on where it stopped
-        accuracy = evaluate_run(pair_dir, device="cpu")["summary"]["accuracy"]["mean"]
+        # on the run's device (a GPU when it trained on one), not the CPU
+        accuracy = evaluate_run(pair_dir, device=pair_cfg["run"]["device"]
+                                )["summary"]["accuracy"]["mean"]
         table[i, j] = table[j, i] = accuracy
         log.info("pair %d-%d: binary accuracy %.3f", i, j, accuracy)
     atomic.write_text(run_dir / "pairwise_binary.json", json.dumps(

@@ -3,40 +3,47 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 
-from core import atomic
+from core import atomic, pages
 
-from . import figures
+from . import diagnostics, figures, report_facts, runs_index, verdict
 from .config import read_run_config
 from .evaluate import load_trained, predictions_path
 
 
-def _cell(value) -> str:
+def _cell(value, name: str = "") -> str:
+    """A number as verdict.number writes it (p-values in scientific notation, counts as
+    integers); mean ± std (n) for a summary over repeats."""
     if isinstance(value, dict) and "mean" in value:
+        if float(value["mean"]).is_integer() and float(value["std"]).is_integer() \
+                and (abs(value["mean"]) >= 2 or verdict.is_count(name)):
+            return f"{int(value['mean'])} ± {int(value['std'])} (n={value['n']})"
         return f"{value['mean']:.4f} ± {value['std']:.4f} (n={value['n']})"
-    if isinstance(value, float):
-        return f"{value:.4f}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return verdict.number(value, name)
     return html.escape(str(value))
 
 
 def _table(rows: list[tuple], head: tuple) -> str:
-    cells = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>"
+    """Rows whose first cell names them: a p-value row is written as one."""
+    cells = "".join("<tr>" + "".join(f"<td>{_cell(c, str(row[0]))}</td>" for c in row) + "</tr>"
                     for row in rows)
-    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-            + cells + "</table>")
+    header = ("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+              if any(head) else "")
+    return "<table>" + header + cells + "</table>"
 
 
 def _per_class_tables(first: dict, per_class: dict) -> str:
     parts = []
     for name, table in per_class.items():
         parts.append(f"<h3>{name} (mean ± std over repeats)</h3>"
-                     + _table(sorted(table.items()), ("class", name)))
+                     + _table([(figures.named([c])[0], v) for c, v in sorted(table.items())],
+                              ("class", name)))
     if "per_label" in first:
-        rows = [(label, v["positives"], v["precision"], v["recall"],
+        rows = [(figures.named([label])[0], v["positives"], v["precision"], v["recall"],
                  "n/a" if v["ap"] is None else v["ap"]) for label, v in first["per_label"].items()]
         parts.append("<h3>Per label (first repeat): why a high accuracy_thresh can sit beside "
                      "weak per-label numbers</h3>"
@@ -63,13 +70,8 @@ def seed_of(seed_figures: dict, metric: str, ours) -> str:
     return "; ".join(found)
 
 
-def _is_test(name: str) -> bool:
-    """A significance figure (a p-value) rather than a metric."""
-    return re.search(r"(^|_)p($|_)", name) is not None
-
-
-CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
-                "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
+_is_test = verdict.is_p_value          # a p-value rather than a metric
+CHANCE_NAMES = verdict.CHANCE_NAMES   # the chance figure each metric is judged against
 
 
 def chance_of(chance: dict, metric: str):
@@ -106,45 +108,96 @@ def _other_chance(chance: dict, shown: set[str]) -> str:
             + _table(rows, ("figure", "value")))
 
 
+def _headlines(result: dict, chance: dict) -> str:
+    """The verdict in words, per model variant where the repeats train different models."""
+    metric = result.get("primary_metric", "")
+    by_variant = result.get("summary_by_variant") or {"": result["summary"]}
+    lines = [verdict.headline(metric, summary.get(metric), chance, result.get("seed_figures", {}),
+                              variant) for variant, summary in by_variant.items()]
+    return "".join(f"<p class='verdict {kind}'>{html.escape(text)}</p>" for text, kind in lines)
+
+
+def _seed_table(seed_figures: dict, summary: dict) -> str:
+    """The seed's figures on our scale: a printed percentage (57.4) divided by 100 beside our
+    fractions, and said so; a range or a note as printed."""
+    rows = []
+    for name, value in sorted(seed_figures.items()):
+        base = name.partition(" (")[0]
+        mean = summary.get(base, {}).get("mean") if isinstance(summary.get(base), dict) else None
+        scaled = (isinstance(value, (int, float)) and value > 1 and (mean is None or mean <= 1)
+                  and base in summary)
+        rows.append((name, verdict.number(value / 100) if scaled else
+                     (verdict.number(value, name) if isinstance(value, (int, float)) else value),
+                     f"{value}%" if scaled else ""))
+    return _table(rows, ("figure", "the seed (our scale)", "printed as"))
+
+
+CURVES_CAPTION = ("Training loss per epoch (and validation metrics where the run had a "
+                  "validation split)")
+
+
+def _figures_html(shown: dict[str, str]) -> str:
+    return "".join(f"<figure><img src='{html.escape(name)}' alt='{html.escape(caption)}'>"
+                   f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+                   for caption, name in shown.items())
+
+
+def _release_links(release: dict) -> str:
+    card = Path(release["path"]) / "card.html"
+    name = f"{release['dataset']} {release['version']}"
+    links = [f"<a href='{html.escape(card.as_uri())}'>release card ({html.escape(name)})</a>"
+             if card.is_file() else "",
+             "<a href='../../index.html'>every run</a>"]
+    return "<nav class='links'>" + "".join(links) + "</nav>"
+
+
 def write_report(run_dir: Path) -> Path:
     """Write report.html (+ PNGs) from metrics.json, metrics.jsonl and the first repeat's model."""
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
     result = json.loads((run_dir / "metrics.json").read_text())
+    release = result["release"]
+    release_path = Path(release["path"])
+    figures.LABEL_TEXT.clear()
+    if release_path.is_dir():
+        figures.LABEL_TEXT.update(report_facts.label_display_names(release_path))
     experiment, model = load_trained(run_dir, 0)
     saved = np.load(predictions_path(run_dir, 0))
     keys = saved["__keys__"].tolist()
     outputs = {name: saved[name] for name in saved.files if name != "__keys__"}
     shown = experiment.figures(run_dir, model, outputs, keys)
+    diagnosed = diagnostics.draw(run_dir, outputs, experiment, keys, release_path)
     curve = figures.curves(run_dir, result.get("primary_metric", ""))
-    if curve:
-        shown = {"Training loss and validation metric per epoch": curve, **shown}
     chance = result["chance"] if isinstance(result["chance"], dict) else result["chance"][0]
-    metrics_table = _metrics_table(result, chance)
-    release = result["release"]
+    replica = report_facts.replica_evidence(release_path) if release_path.is_dir() else None
+    title = f"{cfg['experiment']}: {run_dir.name}"
     body = [
-        f"<h1>{html.escape(cfg['experiment'])}: {html.escape(run_dir.name)}</h1>",
+        f"<header class='page'><h1>{html.escape(title)}</h1>{_release_links(release)}"
+        f"</header>",
+        (f"<p class='banner'><b>Synthetic replica.</b> This run trained on a replica release, "
+         f"not the real source ({html.escape(replica)}): its numbers check the pipeline, they "
+         f"say nothing about the real data.</p>" if replica else ""),
+        _headlines(result, chance),
+        _metrics_table(result, chance),
+        _other_chance(chance, {CHANCE_NAMES.get(n, n) for n in result["summary"]}),
+        "<h2>The seed's figures</h2>", _seed_table(result["seed_figures"], result["summary"]),
         "<h2>What it trained on</h2>",
         _table([("dataset", release["dataset"]), ("version", release["version"]),
                 ("sha256 of SHA256SUMS", release["sha256_of_SHA256SUMS"]),
-                ("release path", release["path"]), ("samples per split", release["samples"]),
+                ("release path", release["path"]),
+                ("samples per split", ", ".join(f"{k} {v}" for k, v in
+                                                release["samples"].items())),
                 ("code version", result["code_version"])], ("", "")),
-        metrics_table,
-        _other_chance(chance, {CHANCE_NAMES.get(n, n) for n in result["summary"]}),
-        "<h2>The seed's figures</h2>",
-        _table(sorted(result["seed_figures"].items()), ("figure", "seed")),
         _per_class_tables(result["repeats"][0], result["summary"].get("per_class", {})),
-        "<h2>Pictures</h2>",
-        *(f"<figure><img src='{html.escape(name)}' style='max-width:100%'>"
-          f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-          for caption, name in shown.items()),
-        "<h2>Config</h2>", f"<pre>{html.escape(json.dumps(cfg, indent=2))}</pre>",
+        *([f"<h2>Training</h2>{_figures_html({CURVES_CAPTION: curve})}"] if curve else []),
+        *([f"<h2>Mistakes and examples</h2>{_figures_html(diagnosed)}"] if diagnosed else []),
+        *([f"<h2>Figures</h2>{_figures_html(shown)}"] if shown else []),
+        "<h2>Config</h2>",
+        f"<pre>{html.escape(json.dumps(cfg, indent=2, ensure_ascii=False))}</pre>",
     ]
-    page = ("<!doctype html><meta charset='utf-8'><title>" + html.escape(cfg["experiment"])
-            + "</title><style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
-            + "\n".join(body))
-    atomic.write_text(run_dir / "report.html", page)
+    pages.write_stylesheet(run_dir)
+    atomic.write_text(run_dir / "report.html", pages.page(title, "\n".join(body)))
+    runs_index.write_index(run_dir.parent.parent)
     return run_dir / "report.html"
 
 

@@ -6,18 +6,22 @@ import json
 import logging
 import math
 import random
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from core.errors import UsageError
+
 from . import checkpoint, distributed
 from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
-from .loop import predict_all, train_one_epoch
-from .release_view import open_release
+from .loop import configure_backends, predict_all, train_one_epoch
+from .release_view import ReleaseInfo, open_release
+from .scalars import ScalarLog
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,17 @@ log = logging.getLogger(__name__)
 def build_experiment(cfg: dict) -> Experiment:
     release = open_release(cfg["data"]["release"])
     return experiment_class(cfg["experiment"])(cfg, release)
+
+
+def check_release(cfg: dict, release: ReleaseInfo) -> None:
+    """One line, before any work, when the release cannot train the experiment (e.g. illust2vec
+    on gcd-covers, which has no tag sets): not a KeyError after the first epochs."""
+    problems = experiment_class(cfg["experiment"])(cfg, release).release_problems()
+    if problems:
+        dataset = cfg["data"].get("dataset")
+        hint = f"; {cfg['experiment']} trains on {dataset} releases" if dataset else ""
+        raise UsageError(f"{release.path} does not fit {cfg['experiment']}: "
+                         f"{'; '.join(problems)}{hint}")
 
 
 def _transform(experiment: Experiment, train: bool, sample: dict, epoch: int) -> dict:
@@ -35,12 +50,13 @@ def present(experiment: Experiment, splits) -> list[str]:
     return [s for s in splits if experiment.release.counts.get(s)]
 
 
-def exact_loader(experiment: Experiment, splits, keys=None, workers: int | None = None):
+def exact_loader(experiment: Experiment, splits, keys=None, workers: int | None = None,
+                 persistent: bool = False):
     data = experiment.cfg["data"]
     dataset = ExactSplit(experiment.release, present(experiment, splits),
                          functools.partial(_transform, experiment, False), keys=keys)
     return eval_loader(dataset, data["eval_batch_size"],
-                       data["workers"] if workers is None else workers)
+                       data["workers"] if workers is None else workers, persistent=persistent)
 
 
 def seed_everything(seed: int) -> None:
@@ -78,18 +94,43 @@ def fit(cfg: dict, run_dir: Path, resume: bool = False) -> None:
     """Train every repeat of the run (repeats > 1: the seed's repeated-split protocols)."""
     run = cfg["run"]
     d = distributed.setup(run["device"])
+    configure_backends(run, d.device)
     try:
         experiment = build_experiment(cfg)
+        if d.main:
+            warn_cpu_scale(experiment, d)
         for repeat in range(run["repeats"]):
             fit_repeat(experiment, repeat, run_dir, d, resume)
     finally:
         distributed.teardown(d)
 
 
+# on a CPU, a run with more optimiser steps than this is seed scale, not a try-out
+CPU_STEPS_WARNING = 5_000
+
+
+def warn_cpu_scale(experiment: Experiment, d: distributed.Dist) -> None:
+    """The seed protocols are the defaults and take hours to days on a CPU: say so up front."""
+    cfg = experiment.cfg
+    train_count = sum(experiment.release.counts.get(s, 0) for s in experiment.train_splits)
+    steps = (cfg["run"]["repeats"] * cfg["optim"]["epochs"]
+             * math.ceil(train_count / (cfg["data"]["batch_size"] * d.world_size)))
+    if d.device.type == "cpu" and steps > CPU_STEPS_WARNING:
+        log.warning("%s on the CPU: %d optimiser steps (%d repeats x %d epochs of batch %d); "
+                    "the seed's settings are meant for a GPU and this may take many hours: the "
+                    "per-epoch lines estimate the rest; for a try-out set e.g. optim.epochs=2",
+                    cfg["experiment"], steps, cfg["run"]["repeats"], cfg["optim"]["epochs"],
+                    cfg["data"]["batch_size"])
+
+
 def _setup_samples(experiment: Experiment):
+    """The decoded training samples for Experiment.setup; without their images when the
+    experiment's setup reads none (setup_reads_images = False, e.g. a vocabulary from the text):
+    decoding every training JPEG for that was most of manga-mmtl's setup time."""
     keys = experiment.train_keys()
     dataset = ExactSplit(experiment.release, present(experiment, experiment.train_splits),
-                         lambda sample, epoch: sample, keys=keys)
+                         lambda sample, epoch: sample, keys=keys,
+                         images=experiment.setup_reads_images)
     return (dataset[i] for i in range(len(dataset)))
 
 
@@ -109,12 +150,15 @@ def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distribute
     keys, held_out = _train_and_held_out_keys(experiment)
     loader = _train_loader(experiment, d, keys, seed, training.start)
     val_loader = _val_loader(experiment, held_out)
-    for epoch in range(training.start, experiment.cfg["optim"]["epochs"]):
-        record = training.train_epoch(loader, epoch)
-        if val_loader is not None:
-            record["val"] = training.validate(val_loader, epoch)
-        if training.end_epoch(record, epoch):
-            break
+    try:
+        for epoch in range(training.start, experiment.cfg["optim"]["epochs"]):
+            record = training.train_epoch(loader, epoch)
+            if val_loader is not None:
+                record["val"] = training.validate(val_loader, epoch)
+            if training.end_epoch(record, epoch):
+                break
+    finally:
+        training.scalars.close()
 
 
 def _restore_or_setup(experiment: Experiment, last_path: Path, resume: bool) -> dict | None:
@@ -159,10 +203,12 @@ def _val_loader(experiment: Experiment, held_out: set[str] | None):
     """The early-stopping loader: the held-out training keys, else the val splits, else none."""
     if not experiment.cfg["run"]["early_stop_patience"]:
         return None
+    # the training loader's worker count, kept between epochs: validation decodes as many
+    # images per epoch as it holds out, and with no worker the device waits on one process
     if held_out:
-        return exact_loader(experiment, experiment.train_splits, keys=held_out, workers=0)
+        return exact_loader(experiment, experiment.train_splits, keys=held_out, persistent=True)
     if present(experiment, experiment.val_splits):
-        return exact_loader(experiment, experiment.val_splits, workers=0)
+        return exact_loader(experiment, experiment.val_splits, persistent=True)
     return None
 
 
@@ -174,14 +220,19 @@ class _Repeat:
         self.experiment, self.repeat, self.run_dir, self.d = experiment, repeat, run_dir, d
         self.run, self.optim = experiment.cfg["run"], experiment.cfg["optim"]
         self.model = experiment.build_model().to(d.device)
+        if d.main:
+            _save_weights_reports(self.model, run_dir, repeat)
         if self.run["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.optimizer = build_optimizer(self.optim, self.model)
         self.scheduler = build_scheduler(self.optim, self.optimizer)
         self.start, self.best, self.stale = 0, -math.inf, 0
+        self.optimizer_steps = 0  # over the whole repeat: the LR warm-up counts them
         if saved is not None:
             self._resume(saved)
+        self.started = time.monotonic()  # for the per-epoch line's elapsed time and estimate
         self.trained = self._wrap(self.model)
+        self.scalars = ScalarLog(run_dir, repeat, self.start, enabled=d.main)
 
     def _resume(self, saved: dict) -> None:
         self.model.load_state_dict(saved["model"])
@@ -189,6 +240,7 @@ class _Repeat:
         self.scheduler.load_state_dict(saved["scheduler"])
         checkpoint.restore_rng(saved["rng"])
         self.start, self.best, self.stale = saved["epoch"] + 1, saved["best"], saved["stale"]
+        self.optimizer_steps = saved.get("optimizer_steps", 0)
         log.info("repeat %d resumes at epoch %d", self.repeat, self.start)
 
     def _wrap(self, model: torch.nn.Module) -> torch.nn.Module:
@@ -204,7 +256,11 @@ class _Repeat:
         """One pass over the training stream; the record of metrics.jsonl (lr before the step)."""
         stats = train_one_epoch(self.experiment, self.trained, loader, self.optimizer, self.d,
                                 amp=self.run["amp"], clip_grad=self.optim["clip_grad"],
-                                channels_last=self.run["channels_last"])
+                                channels_last=self.run["channels_last"],
+                                accumulate=self.optim["accumulate"],
+                                warmup_steps=self.optim["warmup_steps"],
+                                first_step=self.optimizer_steps)
+        self.optimizer_steps += stats["optimizer_steps"]
         stats["loss"] = distributed.mean_across(self.d, stats["loss"])
         record = {"repeat": self.repeat, "epoch": epoch,
                   "lr": self.optimizer.param_groups[0]["lr"], **stats}
@@ -237,6 +293,7 @@ class _Repeat:
         if self.d.main:
             self._save_last(epoch, finished=stop or epoch == self.optim["epochs"] - 1)
             append_metrics(self.run_dir, record)
+            self.scalars.write(record)
             self._log_epoch(record, epoch)
         distributed.barrier(self.d)
         if stop:
@@ -252,14 +309,52 @@ class _Repeat:
                         scaler=None,  # bf16 autocast needs no loss scaling
                         epoch=epoch, rng=checkpoint.rng_states(), best=self.best,
                         stale=self.stale, finished=finished,
+                        optimizer_steps=self.optimizer_steps,
                         experiment_state=self.experiment.state, config=self.experiment.cfg)
 
     def _log_epoch(self, record: dict, epoch: int) -> None:
         metric = self.experiment.primary_metric
-        log.info("repeat %d epoch %d: loss %.4f, %.1f samples/s, data wait %.0f%%%s",
-                 self.repeat, epoch, record["loss"], record["samples_per_s"],
-                 100 * record["data_wait_share"],
-                 f", val {metric} {record['val'][metric]:.4f}" if "val" in record else "")
+        epochs, repeats = self.optim["epochs"], self.run["repeats"]
+        log.info("repeat %d/%d epoch %d/%d: loss %.4f, %.1f samples/s, data wait %.0f%%%s; %s",
+                 self.repeat + 1, repeats, epoch + 1, epochs, record["loss"],
+                 record["samples_per_s"], 100 * record["data_wait_share"],
+                 f", val {metric} {record['val'][metric]:.4f}" if "val" in record else "",
+                 time_left(time.monotonic() - self.started, epoch + 1 - self.start,
+                           epochs - epoch - 1 + (repeats - self.repeat - 1) * epochs))
+
+
+def time_left(elapsed: float, epochs_done: int, epochs_left: int) -> str:
+    """'1 min 05 s elapsed, about 3 min left' (the mean epoch so far times the epochs left,
+    later repeats included; early stopping can only make it shorter)."""
+    left = elapsed / max(epochs_done, 1) * epochs_left
+    return f"{duration(elapsed)} elapsed, " + ("done" if not epochs_left
+                                               else f"about {duration(left)} left")
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def weights_report_path(run_dir: Path, repeat: int) -> Path:
+    return run_dir / "weights_reports" / f"repeat-{repeat:02d}.json"
+
+
+def _save_weights_reports(model: torch.nn.Module, run_dir: Path, repeat: int) -> None:
+    """What local pretrained weights (model.weights) filled, when the model loaded any."""
+    from core import atomic
+
+    from .weights import reports
+
+    found = reports(model)
+    if found:
+        path = weights_report_path(run_dir, repeat)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(path, json.dumps(found, indent=1) + "\n")
 
 
 def _numbers(metrics: dict) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.definitions import choose, read_options
+from core.definitions import DefinitionError, choose, definition_path, read_options
 from preprocess.images import RESIZE_MODES
 
 KINDS = ("covers", "team")
@@ -33,13 +33,14 @@ class GcdOptions:
     @classmethod
     def load(cls, name: str, **overrides) -> "GcdOptions":
         options = cls(**read_options(name, cls, overrides))
-        choose("kind", options.kind, KINDS)
-        choose("resize_mode", options.resize_mode, RESIZE_MODES)
-        choose("rebalance", options.rebalance, REBALANCE)
+        choose("kind", options.kind, KINDS, name)
+        choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
+        choose("rebalance", options.rebalance, REBALANCE, name)
         fractions = options.split_fractions
         if not fractions or any(v < 0 for v in fractions.values()) or \
                 abs(sum(fractions.values()) - 1) > 1e-6:
-            raise ValueError(f"split_fractions must be non-negative and sum to 1: {fractions}")
+            raise DefinitionError(f"{definition_path(name)}: split_fractions must be "
+                                  f"non-negative and sum to 1: {fractions}")
         return options
 
     @property

@@ -19,6 +19,8 @@ ANNOTATION_DIRS = {"current": "annotations", "v2018.05.31": "annotations.v2018.0
 # Titles name files and folders: anything else (a path, "..") is refused before any file is opened.
 TITLE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.'()-]*")
 OTHER_NAMES = {"other", "others", "theother", "theothers"}
+# Box ids become sample keys (panels, faces): the official ones are hex strings like 00000003.
+BOX_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class AnnotationError(InksetError, ValueError):

@@ -16,7 +16,7 @@ from .crops import render_image
 from .options import Manga109Options
 from .root import check_root
 from .planners import (_face_crops, _page_crops, _panel_crops, image_drops, key_title,
-                       qualifying_characters)
+                       qualifying_characters, without_bad_boxes)
 from .splits import splits_of
 from .spreads import PageSkipped, scaled_boxes
 
@@ -82,14 +82,15 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
     books: dict[str, Book] = {}
     items: list[Unit | Dropped] = []
     for title in select_titles(root, options):
+        path = annotation_path(root, title, options.annotation_version)
         try:  # the flows refuse a broken annotation up front (root.check_annotations)
-            book = load_book(annotation_path(root, title, options.annotation_version),
-                             options.annotation_version, cache_dir)
+            book = load_book(path, options.annotation_version, cache_dir)
             if book.title != title:  # keys, labels and splits follow books.txt and images/
                 log.warning("%s: <book title=%r> differs from its books.txt name; using %r",
                             title, book.title, title)
                 book = replace(book, title=title)
-            books[title] = book
+            books[title], bad_boxes = without_bad_boxes(options, title, book)
+            items.extend(bad_boxes)
         except AnnotationError as error:
             log.warning("skipping title %s: %s", title, error)
             items.append(Dropped(key=f"m109-{key_title(title)}", split=None, status="failed",

@@ -38,8 +38,8 @@ class Manga109Options:
     @classmethod
     def load(cls, name: str, **overrides) -> "Manga109Options":
         options = cls(**read_options(name, cls, overrides))
-        choose("kind", options.kind, ("pages", "panels", "faces"))
-        choose("resize_mode", options.resize_mode, RESIZE_MODES)
-        choose("title_order", options.title_order, TITLE_ORDERS)
-        choose("split", options.split, PAGE_SPLITS + FACE_SPLITS)
+        choose("kind", options.kind, ("pages", "panels", "faces"), name)
+        choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
+        choose("title_order", options.title_order, TITLE_ORDERS, name)
+        choose("split", options.split, PAGE_SPLITS + FACE_SPLITS, name)
         return options

@@ -1,13 +1,15 @@
 """Per-dataset crop planning for one image: page halves, frames, faces with their frame's text."""
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from preprocess.release import Dropped
 
-from .annotations import Book, Box, Page, is_other
+from .annotations import BOX_ID_PATTERN, Book, Box, Page, is_other
 from .crops import Crop
 from .options import Manga109Options
 from .splits import in_eval_subset, split_for
@@ -140,6 +142,28 @@ def _face_crops(options, book, info, labels):
         crops.append(Crop(key=key, split=split, box=box, size=options.size,
                           labels={"character": label}, meta=meta, text=text, source_ids=ids))
     return crops, drops
+
+
+KEYED_KIND = {"panels": "frame", "faces": "face"}  # the boxes whose ids are sample keys
+
+
+def without_bad_boxes(options, title: str, book: Book) -> tuple[Book, list[Dropped]]:
+    """The book without the boxes whose id cannot be part of a key (a path, spaces), and a
+    failed row for each, checked before any planning."""
+    kind = KEYED_KIND.get(options.kind)
+    if kind is None:
+        return book, []
+    pages, drops = [], []
+    for page in book.pages:
+        bad = [b for b in page.boxes if b.kind == kind and not BOX_ID_PATTERN.fullmatch(b.id)]
+        for box in bad:
+            digest = hashlib.sha256(box.id.encode()).hexdigest()[:12]
+            drops.append(Dropped(f"m109-{key_title(title)}-{kind}-x{digest}",
+                                 split_for(options, title, page.index), "failed",
+                                 f"bad_box_id: {box.id!r} is not 1-64 of [A-Za-z0-9_-]",
+                                 source_ids={"title": title, "image": page.index, kind: box.id}))
+        pages.append(replace(page, boxes=tuple(b for b in page.boxes if b not in bad)))
+    return replace(book, pages=tuple(pages)), drops
 
 
 def image_drops(options, title: str, book: Book, page: Page, reason: str, detail: str):

@@ -58,7 +58,9 @@ def check_root(root: Path, version: str = "current") -> Layout:
 
 def check_annotations(layout: Layout, version: str, cache_dir: Path | None) -> None:
     """Parse every title's annotation once (into the cache, so the build reads it from there):
-    a file that is not well-formed XML or not the Manga109 schema stops here, named."""
+    a file that is not well-formed XML or not the Manga109 schema stops here, named. A
+    `<book title>` unlike its books.txt title does not: the official parser's own test release
+    has one, and planning uses the books.txt title (preprocess/manga109/datasets.py)."""
     for title in layout.titles:
         load_book(layout.root / layout.annotation_folder / f"{title}.xml", version, cache_dir)
 

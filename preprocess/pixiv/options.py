@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.definitions import choose, manifests_dir, read_options
+from core.definitions import (DefinitionError, choose, definition_path, manifests_dir,
+                              read_options)
 
 from .splits import METHODS
 
@@ -50,15 +51,17 @@ class PixivOptions:
         if splits:
             arguments["splits"] = tuple((str(k), float(v)) for k, v in splits.items())
         options = cls(**arguments)
-        choose("kind", options.kind, KINDS)
-        choose("resize_mode", options.resize_mode, RESIZE_MODES)
-        choose("max_x_restrict", options.max_x_restrict, (0, 1, 2))
-        choose("split_method", options.split_method, METHODS)
+        choose("kind", options.kind, KINDS, name)
+        choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
+        choose("max_x_restrict", options.max_x_restrict, (0, 1, 2), name)
+        choose("split_method", options.split_method, METHODS, name)
         if abs(sum(f for _, f in options.splits) - 1.0) > 1e-6 or any(
                 f < 0 for _, f in options.splits):
-            raise ValueError(f"split fractions must be >= 0 and sum to 1, got {options.splits}")
+            raise DefinitionError(f"{definition_path(name)}: split fractions must be >= 0 and "
+                                  f"sum to 1, got {options.splits}")
         if not 0.5 < options.uniform_fraction <= 1.0:
-            raise ValueError(f"uniform_fraction must be in (0.5, 1], not {options.uniform_fraction}")
+            raise DefinitionError(f"{definition_path(name)}: uniform_fraction must be in "
+                                  f"(0.5, 1], not {options.uniform_fraction}")
         return options
 
     @property

@@ -58,7 +58,8 @@ def build_release(spec: ReleaseSpec, items: Iterable[Unit | Dropped], render: Re
     dataset_dir = Path(releases_root) / spec.dataset
     spec = dataclasses.replace(spec, takedown=frozenset(spec.takedown) | takedowns.takedown_ids())
     if spec.version != versions.NEXT and (dataset_dir / spec.version / CARD_FILE).exists():
-        log.info("%s is complete; published releases are never rewritten",
+        _refuse_another_definition(dataset_dir / spec.version, spec)
+        log.info("%s is complete and built from this definition: kept as it is",
                  dataset_dir / spec.version)
         return _finished_result(dataset_dir / spec.version)
     units, planned_drops = _plan(items, spec.order_seed)
@@ -196,11 +197,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     counts = {split: {} for split in spec.splits}
     for (split, status), n in manifest.groupby(["split", "status"], dropna=False).size().items():
         counts.setdefault(split if isinstance(split, str) else "(none)", {})[status] = int(n)
-    card.write_histogram(release_dir / "label_histogram.png", card.label_counts(manifest, spec))
-    first_shards = [release_dir / name for split in spec.splits
-                    for name, _ in shard_counts[split]][:4]
-    card.write_sample_grid(release_dir / "sample_grid.png", first_shards, spec.image_ext)
-    changed = changes.compute_changes(release_dir, manifest)
+    changed = changes.compute_changes(release_dir, manifest, spec.dataset)
     changes.write_changes(release_dir, changed)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
     croissant.write_croissant(release_dir, spec, manifest)
@@ -225,6 +222,32 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     versions.write_latest(release_dir.parent, spec.version)  # last: readers see whole releases
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)
+
+
+def _refuse_another_definition(release_dir: Path, spec: ReleaseSpec) -> None:
+    """A complete release is never rewritten, so an edited definition with the same pinned
+    version cannot be built into it; returning the old release would hide the edit."""
+    card_data = json.loads((release_dir / CARD_FILE).read_text())
+    if card_data.get("definition_hash") in (None, definition_hash(spec.definition)):
+        return
+    now = json.loads(json.dumps(spec.definition, default=str))
+    changed = _changed_keys(card_data.get("definition") or {}, now)
+    raise InksetError(
+        f"{release_dir} was built from another definition of {spec.dataset} (changed: "
+        f"{', '.join(changed) or 'its values'}) and a release is never rewritten: give the "
+        f"definition a new `version`, or version = \"next\" for dated versions")
+
+
+def _changed_keys(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """Dotted names of the keys whose values differ (nested tables compared key by key)."""
+    changed = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name), new.get(name)
+        if isinstance(before, dict) and isinstance(after, dict):
+            changed += _changed_keys(before, after, f"{prefix}{name}.")
+        elif before != after:
+            changed.append(prefix + name)
+    return changed
 
 
 def _finished_result(release_dir: Path) -> ReleaseResult:

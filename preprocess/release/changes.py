@@ -14,12 +14,22 @@ from core.versions import CARD_FILE, complete_versions, version_key
 CHANGES_FILE = "changes.json"
 
 
-def previous_version(release_dir: Path) -> str | None:
-    """The newest complete version ordered before this one."""
+def previous_version(release_dir: Path, dataset: str) -> str | None:
+    """The newest complete version of `dataset` ordered before this one: a sibling folder is
+    one of its versions only if its card names the dataset (`rebuild --out X` may put a release
+    beside anything)."""
     mine = version_key(release_dir.name)
     earlier = [v for v in complete_versions(release_dir.parent)
-               if v != release_dir.name and version_key(v) < mine]
+               if v != release_dir.name and version_key(v) < mine
+               and _card_name(release_dir.parent / v) == dataset]
     return earlier[-1] if earlier else None
+
+
+def _card_name(version_dir: Path) -> str | None:
+    try:
+        return json.loads((version_dir / CARD_FILE).read_text()).get("name")
+    except (OSError, ValueError, AttributeError):  # unreadable or not a card: not a version
+        return None
 
 
 def _label_counts(kept: pd.DataFrame) -> dict[str, Counter]:
@@ -32,9 +42,10 @@ def _label_counts(kept: pd.DataFrame) -> dict[str, Counter]:
     return counts
 
 
-def compute_changes(release_dir: Path, manifest: pd.DataFrame) -> dict[str, Any]:
-    """Added, removed and changed (image bytes or labels) kept keys; label count deltas."""
-    previous = previous_version(release_dir)
+def compute_changes(release_dir: Path, manifest: pd.DataFrame, dataset: str) -> dict[str, Any]:
+    """Added, removed and changed (image bytes or labels) kept keys against the previous version
+    of `dataset`; label count deltas."""
+    previous = previous_version(release_dir, dataset)
     new = manifest[manifest["status"] == "success"].set_index("key")
     if previous is None:
         old = new.iloc[0:0]

@@ -44,6 +44,8 @@ def write_reader_indexes(release_dir: Path, dataset: str,
 
 def write_checksums(release_dir: Path, names: Sequence[str]) -> None:
     """SHA256SUMS in `sha256sum -c` format, over every file of the release but itself and the card."""
+    # never itself, nor the card written after it (a rerun finds a card already there)
+    names = [n for n in names if n not in ("SHA256SUMS", "dataset.json")]
     lines = [f"{file_digest(release_dir / name)}  {name}\n" for name in sorted(names)]
     atomic.write_text(release_dir / "SHA256SUMS", "".join(lines))
 

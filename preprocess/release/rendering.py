@@ -3,10 +3,13 @@ one unit becomes that unit's failed rows."""
 from __future__ import annotations
 
 import logging
-from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
+
+from core.errors import without_addresses
 
 from .samples import Dropped, Sample, Unit
 
@@ -19,7 +22,7 @@ def safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
     try:
         return list(render(payload))
     except Exception as error:  # noqa: BLE001 - failure of one item is data
-        return f"render_error: {type(error).__name__}: {error}"
+        return without_addresses(f"render_error: {type(error).__name__}: {error}")
 
 
 def render_units(units: list[Unit], render: Render, workers: int, dask: str | None = None
@@ -34,21 +37,65 @@ def render_units(units: list[Unit], render: Render, workers: int, dask: str | No
 def _render_in_processes(units: list[Unit], render: Render, workers: int
                          ) -> Iterator[tuple[Unit, Any]]:
     """Render units in order; with workers > 1, in a process pool at most 4 units ahead per
-    worker."""
+    worker. A worker that dies (a crash, the memory limit) breaks the pool: a new pool renders
+    the unfinished units again, each unit that was in flight alone, so that the one that kills
+    its worker is found; one that kills it twice becomes failed rows (WORKER_DIED)."""
     if workers <= 1:
         for unit in units:
             yield unit, safe_render(render, unit.payload)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        window: deque = deque()
-        for unit in units:
-            window.append((unit, pool.submit(safe_render, render, unit.payload)))
-            if len(window) >= 4 * workers:
-                done, future = window.popleft()
-                yield done, future.result()
-        while window:
-            done, future = window.popleft()
-            yield done, future.result()
+    todo: deque = deque((unit, _NOT_YET) for unit in units)
+    deaths: Counter = Counter()  # unit id -> worker deaths while it was in flight
+    while todo:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            yield from _render_until_broken(pool, todo, render, 4 * workers, deaths)
+
+
+_NOT_YET = object()  # a unit in `todo` without an outcome yet
+WORKER_DIED = "worker_died: its render process died twice (a crash or the memory limit)"
+
+
+def _render_until_broken(pool: ProcessPoolExecutor, todo: deque, render: Render, ahead: int,
+                         deaths: Counter) -> Iterator[tuple[Unit, Any]]:
+    """Yield (unit, outcome) in order, taking units off `todo`; if the pool breaks, put the
+    units not yet yielded back at its front (with the outcomes that did arrive) and return."""
+    window: deque = deque()
+    while todo or window:
+        while todo and len(window) < ahead:
+            unit, ready = todo[0]
+            suspect = deaths[unit.id] > 0
+            if suspect and window:
+                break  # a unit in flight when a worker died runs alone
+            todo.popleft()
+            window.append((unit, _future(pool, render, unit, ready, deaths)))
+            if suspect:
+                break
+        unit, future = window[0]
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            log.warning("a render worker died with %d unit(s) in flight (%s ...): starting a "
+                        "new pool to render them again", len(window), unit.id)
+            for unit, future in reversed(window):
+                finished = (future.done() and not future.cancelled()
+                            and future.exception() is None)
+                if not finished:
+                    deaths[unit.id] += 1
+                todo.appendleft((unit, future.result() if finished else _NOT_YET))
+            return
+        window.popleft()
+        yield unit, outcome
+
+
+def _future(pool: ProcessPoolExecutor, render: Render, unit: Unit, ready: Any,
+            deaths: Counter) -> Future:
+    """The unit's outcome: one that arrived before its pool broke, WORKER_DIED after two
+    deaths, else a render in the pool."""
+    if ready is _NOT_YET and deaths[unit.id] < 2:
+        return pool.submit(safe_render, render, unit.payload)
+    future: Future = Future()
+    future.set_result(WORKER_DIED if ready is _NOT_YET else ready)
+    return future
 
 
 def render_on_dask(units: list[Unit], render: Render, workers: int, address: str = "local"

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from core import atomic
+from core.errors import without_addresses
 
 from .tarstream import TarStream
 from .samples import Dropped, Sample
@@ -44,7 +45,8 @@ def row_for(item: Sample | Dropped) -> dict[str, Any]:
     return {
         "key": item.key,
         "status": "success" if is_sample else item.status,
-        "error_message": None if is_sample else item.reason,
+        "error_message": None if is_sample or item.reason is None else without_addresses(
+            str(item.reason)),
         "width": item.width if is_sample else None,
         "height": item.height if is_sample else None,
         "original_width": item.original_width,

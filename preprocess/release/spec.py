@@ -34,6 +34,9 @@ class ReleaseSpec:
     shard_max_samples: int = 10_000
     shard_max_bytes: int = 1_000_000_000
     min_shards_per_split: int = 8
+    # the splits a training loader streams, one shard per loader worker and process: only these
+    # get the minimum shard count; the others are read by index (wids) and follow the size limits
+    min_shards_splits: Sequence[str] = ("train",)
     definition: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     license: str = ""
@@ -89,8 +92,11 @@ class ReleaseSpec:
             members.append("txt")
         return tuple(sorted(members))
 
-    def samples_per_shard(self, planned: int) -> int:
-        """Shard size by count: at most shard_max_samples, small enough for the minimum shards."""
+    def samples_per_shard(self, split: str, planned: int) -> int:
+        """Shard size by count: at most shard_max_samples; in a training split also small enough
+        for the minimum shard count, so that every loader worker of every process gets a shard."""
+        if split not in self.min_shards_splits:
+            return max(1, min(self.shard_max_samples, planned))
         # floor, not ceil: n >= min_shards_per_split samples always make at least that many shards
         spread = planned // self.min_shards_per_split
         return max(1, min(self.shard_max_samples, spread))

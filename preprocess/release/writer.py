@@ -25,7 +25,7 @@ class ReleaseWriter:
     def __init__(self, spec: ReleaseSpec, release_dir: Path, planned: Mapping[str, int]) -> None:
         self.spec = spec
         self.release_dir = release_dir
-        self.per_shard = {split: spec.samples_per_shard(planned.get(split, 0))
+        self.per_shard = {split: spec.samples_per_shard(split, planned.get(split, 0))
                           for split in spec.splits}
         self.label_index = {name: {label: i for i, label in enumerate(labels)}
                             for name, labels in spec.label_sets.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing.util
+import os
 import pickle
 import time
 import urllib.robotparser
@@ -118,7 +119,7 @@ def render_and_spool(render: Callable, payload: Any, data: bytes, path: Path | N
     fsync: the spool must survive a killed process, not a power cut."""
     outcome = safe_render(render, payload, data)
     if path is not None:
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         tmp.write_bytes(pickle.dumps(outcome))
         tmp.replace(path)
     return outcome

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from core.errors import without_addresses
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
 
 
@@ -58,7 +59,7 @@ def safe_render(render, payload, data: bytes):
     try:
         return render(payload, data)
     except Exception as error:  # noqa: BLE001 - one bad image is a manifest row
-        return f"render_error: {type(error).__name__}: {error}"
+        return without_addresses(f"render_error: {type(error).__name__}: {error}")
 
 
 def render_job(payload: tuple, data: bytes) -> Rendered | str:

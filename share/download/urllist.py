@@ -1,12 +1,16 @@
 """`inkset download`: a plain URL list (img2dataset's input) to WebDataset shards, same engine."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from core import atomic
 from core.errors import UsageError
 from preprocess.release import Dropped, Sample, shards
 
@@ -41,12 +45,66 @@ def read_url_list(path: Path) -> pd.DataFrame:
     return frame
 
 
+INPUTS_FILE = ".inkset-download.json"  # what made the folder: a rerun resumes only the same
+OUR_FILES = ("*.tar", "*.parquet", "*_stats.json", ".spool", INPUTS_FILE)
+
+
+def inputs_record(url_list: Path, recipe: Recipe, per_shard: int) -> dict:
+    """The inputs and options that decide a download's shards (the list by content)."""
+    record = {"url_list_sha256": hashlib.sha256(url_list.read_bytes()).hexdigest(),
+              "recipe": dataclasses.asdict(recipe), "per_shard": per_shard}
+    return json.loads(json.dumps(record))  # as it reads back (tuples as lists)
+
+
+def prepare_out_dir(out_dir: Path, record: dict, url_list: Path, overwrite: bool) -> None:
+    """Resume a folder made by the same inputs and options; refuse one made by others (or one
+    with shards and no record) unless `overwrite`, which removes the earlier download's files."""
+    ours = sorted(p for pattern in OUR_FILES for p in out_dir.glob(pattern))
+    if ours and not overwrite:
+        before = _recorded(out_dir / INPUTS_FILE)
+        if before == record:
+            return
+        differs = _what_differs(before, record)
+        raise UsageError(f"{out_dir} holds {differs}, not of {url_list} with these options: "
+                         f"choose another folder, or pass --overwrite to start anew")
+    for path in ours:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(out_dir / INPUTS_FILE, record)
+
+
+def _recorded(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):  # none, or not ours: nothing to resume by
+        return None
+
+
+def _what_differs(before: dict | None, record: dict) -> str:
+    """What the folder's download was, against the one asked for."""
+    if before is None:
+        return "another download's files (no record of their inputs)"
+    if before.get("url_list_sha256") != record["url_list_sha256"]:
+        return "a download of another URL list"
+    was = before.get("recipe", {})
+    changed = [f"{k} {was.get(k)} -> {v}" for k, v in record["recipe"].items() if was.get(k) != v]
+    if before.get("per_shard") != record["per_shard"]:
+        changed.append(f"per_shard {before.get('per_shard')} -> {record['per_shard']}")
+    return "a download of the same URL list with other options: " + ", ".join(changed)
+
+
 def download(url_list: Path, out_dir: Path, *, recipe: Recipe = Recipe(), per_shard: int = 1000,
-             workers: int = 2, rules: Rules = Rules()) -> DownloadResult:
-    """Download, resize and shard every URL; rows for failures; resumes finished shards."""
+             workers: int = 2, rules: Rules = Rules(), overwrite: bool = False
+             ) -> DownloadResult:
+    """Download, resize and shard every URL; rows for failures; resumes finished shards of a
+    download with the same inputs and options into `out_dir`."""
     frame = read_url_list(Path(url_list))
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir, inputs_record(Path(url_list), recipe, per_shard), Path(url_list),
+                    overwrite)
     sink = ShardSink(out_dir, out_dir / ".spool")
     jobs = []
     for index, url in enumerate(frame["url"]):

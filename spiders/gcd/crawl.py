@@ -11,14 +11,15 @@ from core.errors import UsageError
 from core.paths import work_dirs
 from spiders.gcd.api import SITE
 from spiders.gcd.spider import MODES
-from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
+from spiders.subprocess_crawl import (FAST_PROFILE, NO_DELAY_JITTER, run_spider, spider_command,
+                                      stats_path_for)
 
 TARGETS = ("publishers", "series", "issues")
 # Settings per profile. fast-loopback lifts every delay: for the replica on 127.0.0.1 only.
 PROFILES = {
     "polite": {},
     FAST_PROFILE: {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
-                      "RANDOMIZE_DOWNLOAD_DELAY": "False", "GCD_API_DELAY": "0",
+                      **NO_DELAY_JITTER, "GCD_API_DELAY": "0",
                       "CONCURRENT_REQUESTS": "8", "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
                       "RETRY_BACKOFF_BASE": "0.2"},
 }

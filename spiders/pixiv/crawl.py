@@ -9,7 +9,8 @@ from pathlib import Path
 from core.definitions import check_keys, choose, manifests_dir, read_definition
 from core.paths import WorkDirs, work_dirs
 from spiders.pixiv.api import AJAX
-from spiders.subprocess_crawl import FAST_PROFILE, run_spider, spider_command, stats_path_for
+from spiders.subprocess_crawl import (FAST_PROFILE, NO_DELAY_JITTER, run_spider, spider_command,
+                                      stats_path_for)
 
 IMAGE_SIZES = ("regular", "original")
 UGOIRA = ("skip", "first_frame")
@@ -17,7 +18,7 @@ UGOIRA = ("skip", "first_frame")
 PROFILES = {
     "polite": {},
     FAST_PROFILE: {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
-                      "RANDOMIZE_DOWNLOAD_DELAY": "False"},
+                      **NO_DELAY_JITTER},
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def test_demo_flow_on_the_replica(prefect_harness, tmp_path, monkeypatch):
     covers = verify_release(paths[0])
     good = [i for i in truth.issues.values() if i.has_cover_sequence]
     assert sum(covers.values()) == len(good) - challenges  # broken page and challenge out
+    # the crawl's stats name the host that answered with a challenge (spiders/health.py)
+    stats = json.loads(max((tmp_path / "runs" / "crawls").glob("gcd-*.json")).read_text())
+    refused = {k: v for k, v in stats.items() if k.startswith("inkset/refused/")}
+    assert list(refused.values()) == [challenges] and list(refused)[0].endswith("/challenge")
     for path in paths[1:]:
         assert set(verify_release(path)) == set(REPLICA_SPLITS["split_fractions"])
     table = pd.read_csv(tmp_path / "reports/gcd/team_table.csv")

@@ -76,12 +76,23 @@ def test_refresh_versions_changes_takedown_and_no_change(prefect_harness, home):
 
 
 def test_a_second_refresh_refuses_while_one_runs(prefect_harness, home):
-    from flows.lock import refresh_lock
+    import subprocess
+    import sys
     from flows.refresh import refresh_flow
 
-    with refresh_lock(home / "data" / "refresh.lock"):
-        with pytest.raises(InksetError, match="another refresh is running .*--wait"):
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(  # another process holding the work dir's lock, as a refresh does
+        [sys.executable, "-c", "import sys; from flows.lock import work_lock\n"
+         "with work_lock(command='refresh'): print('held', flush=True); sys.stdin.read()"],
+        cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(InksetError, match=rf"work dir {home} is being written by another "
+                           rf"inkset command \(pid {holder.pid}, command 'refresh'.*--wait"):
             refresh_flow(["pixiv-artists"], crawl=False)
+    finally:
+        holder.stdin.close()
+        holder.wait(60)
 
 
 def test_an_unknown_dataset_is_refused():

@@ -64,7 +64,7 @@ def test_report_and_figures(trained):
     # one AP per tag (the PR legends cannot draw Japanese tag names here)
     assert "<td>0.3220 (VGG+NIN; 32.2% printed)</td>" in page
     p_value = result["chance"]["p_hash_neighbours_permutation"]
-    assert f"<tr><td>p_hash_neighbours_permutation</td><td>{p_value:.4f}</td></tr>" in page
+    assert f"<tr><td>p_hash_neighbours_permutation</td><td>{p_value:.1e}</td></tr>" in page
     assert page.count("<td>heroine</td>") == 1 and "per_class_ap_character" in page
 
 
@@ -86,3 +86,24 @@ def test_similar_answers_for_a_key_and_an_image(trained, tmp_path):
     found = similar(run_dir, str(tmp_path / "query.jpg"), k=3)
     assert len(found) == 3 and found[0][1] == 0.0  # the same pixels: the same code
     assert key in {k for k, _ in similar(run_dir, str(tmp_path / "query.jpg"), k=50)}
+
+
+def test_report_in_a_browser(trained, browser):
+    """report.html in headless chromium: no console error, every figure loads, the verdict and
+    the replica banner show, no label name escaped or replaced by `#N`."""
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    run_dir, _, release = trained
+    browser.driver.get((run_dir / "report.html").as_uri())
+    assert browser.console_errors() == []
+    assert browser.broken_images() == []
+    text = browser.driver.find_element(By.TAG_NAME, "body").text
+    assert re.search(r"test map_general \d\.\d{4}: (beats|above|does not beat) chance", text)
+    assert "Synthetic replica." in text
+    assert not re.search(r"\\u[0-9a-fA-F]{4}|#\d+\b", text)
+    for name in ("top_mistakes.png", "examples_per_class.png", "pr_curves.png", "curves.png"):
+        assert (run_dir / name).is_file(), name
+    index = run_dir.parent.parent / "index.html"
+    assert "illust2vec/test/report.html" in index.read_text()

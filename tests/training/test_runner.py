@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from training.config import load_config, save_config
 from training.evaluate import evaluate_run
+from training.runner import build_experiment
 
 # a small artist CNN on 48x64 pages: seconds per epoch on CPU
 TINY = ["model.widths=[8,16,32,64,128]", "model.hidden=64", "run.repeats=1",
@@ -75,8 +77,10 @@ def test_sigkill_during_epoch_two_then_resume_equals_an_uninterrupted_run(tmp_pa
 def test_ddp_two_processes_on_gloo_match_one_process(tmp_path, small_pages):
     single = make_run(tmp_path, small_pages, "single", "optim.epochs=8")
     run_fit(single)
-    # 8 samples per process and step: the same effective batch (16) and steps as one process
-    ddp = make_run(tmp_path, small_pages, "ddp", "optim.epochs=8", "data.batch_size=8")
+    # 8 samples per process and step: the same effective batch (16) and steps as one process;
+    # 2 loader workers per process, as a GPU run has (they once made each epoch 2x too long)
+    ddp = make_run(tmp_path, small_pages, "ddp", "optim.epochs=8", "data.batch_size=8",
+                   "data.workers=2")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
            "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
@@ -87,6 +91,10 @@ def test_ddp_two_processes_on_gloo_match_one_process(tmp_path, small_pages):
               (("single", single), ("ddp", ddp))}
     # the same shape: the mean loss of the last two epochs is >15% under the first epoch's in
     # both, and within 20% of each other (DDP draws resampled shards: another sample order)
+    experiment = build_experiment(json.loads((ddp / "config.json").read_text()))
+    experiment.repeat = 0
+    train_count = len(experiment.train_keys())
+    assert {r["steps"] for r in epochs_logged(ddp)} == {math.ceil(train_count / 16)}
     tail = {name: sum(losses[-2:]) / 2 for name, losses in curves.items()}
     for name, losses in curves.items():
         assert len(losses) == 8 and tail[name] < 0.85 * losses[0], (name, losses)

@@ -29,12 +29,24 @@ class Experiment:
         self.release = release
         self.state: dict[str, Any] = {}   # JSON-able, saved in every checkpoint (e.g. a vocabulary)
 
+    # ---- the release ----------------------------------------------------------------------
+    def release_problems(self) -> list[str]:
+        """Why the release cannot train this experiment (empty when it can). The runner checks
+        this before the first step, so a wrong release costs one line, not a training run."""
+        problems = []
+        for role, splits in (("training", self.train_splits), ("test", self.test_splits)):
+            if not any(self.release.counts.get(split) for split in splits):
+                problems.append(f"no {role} samples in splits {list(splits)} "
+                                f"(it has {self.release.counts})")
+        return problems
+
     # ---- data -----------------------------------------------------------------------------
     def setup(self, train_samples) -> None:
         """Called once before the model is built, with an iterable over the decoded training
         samples (no transform) when `needs_setup` is true: build a vocabulary, count classes."""
 
     needs_setup = False
+    setup_reads_images = True   # False: setup() gets the samples without "image" (not decoded)
 
     def train_keys(self) -> set[str] | None:
         """Keys to train on, or None for the whole train split (repeated-split protocols)."""

@@ -43,6 +43,12 @@ class SingleLabelClassifier(Experiment):
     def class_names(self) -> list[str]:
         return self.release.label_sets[self.release.cls_label_set]
 
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if not self.release.cls_label_set:
+            problems.append("no single-label set (no .cls member)")
+        return problems
+
     def input_hw(self) -> tuple[int, int]:
         """(height, width) of the release's images, read from one sample."""
         if "input_hw" not in self.state:

@@ -8,6 +8,7 @@ from torch import nn
 from training import metrics, figures
 from training.data import image_array, seed_for
 from training.models import build_resnet34
+from training.weights import weights_options
 
 from .base import Experiment
 from .classify import augment
@@ -22,6 +23,12 @@ class GcdTeam(Experiment):
     @property
     def label_set(self) -> str:
         return self.release.multi_label_sets[0]
+
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if not self.release.multi_label_sets:
+            problems.append("no multi-label set (no .labels.json member)")
+        return problems
 
     @property
     def label_names(self) -> list[str]:
@@ -38,7 +45,8 @@ class GcdTeam(Experiment):
                 "weight": torch.tensor(1.0 if weight is None else float(weight))}
 
     def build_model(self) -> nn.Module:
-        return build_resnet34(len(self.label_names), self.cfg["model"]["weights"] or None)
+        m = self.cfg["model"]
+        return build_resnet34(len(self.label_names), m["weights"] or None, **weights_options(m))
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         per_cell = F.binary_cross_entropy_with_logits(model(batch["image"]), batch["target"],

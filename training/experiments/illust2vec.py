@@ -45,6 +45,13 @@ class Illust2Vec(Experiment):
     def categories(self) -> list[str]:
         return [c for c in CATEGORIES if c in self.release.multi_label_sets]
 
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if "general" not in self.release.multi_label_sets:  # map_general selects the model
+            problems.append(f"no multi-label set 'general' (it has "
+                            f"{list(self.release.multi_label_sets) or 'none'})")
+        return problems
+
     def tag_names(self) -> list[str]:
         return [n for c in self.categories for n in self.release.label_sets[c]]
 
@@ -85,16 +92,24 @@ class Illust2Vec(Experiment):
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         tags, rating = model(batch["image"])
         loss = F.binary_cross_entropy_with_logits(tags.float(), batch["tags"])
-        if self.ratings and (batch["rating"] >= 0).any():  # the rating: its own softmax head
-            loss = loss + F.cross_entropy(rating.float(), batch["rating"], ignore_index=-100)
+        if self.ratings:  # the rating: its own softmax head, over the samples that have one
+            # summed and divided on the device: a batch without ratings adds 0, and no
+            # .any() test reads a value back from the GPU every step
+            known = (batch["rating"] >= 0).sum().clamp(min=1)
+            loss = loss + F.cross_entropy(rating.float(), batch["rating"], ignore_index=-100,
+                                          reduction="sum") / known
         return loss
 
     def predict(self, model: nn.Module, batch: dict) -> dict[str, torch.Tensor]:
-        tags, rating = model(batch["image"])
+        features = None
+        if model.encode is not None:  # one pass of the trunk for the outputs and the features
+            tags, rating, features = model.forward_with_features(batch["image"])
+        else:
+            tags, rating = model(batch["image"])
         out = {"tag_probs": torch.sigmoid(tags.float()), "tags": batch["tags"],
                "rating_probs": torch.softmax(rating.float(), 1), "rating": batch["rating"]}
-        if model.encode is not None:
-            out["features"] = model.features(batch["image"]).float()
+        if features is not None:
+            out["features"] = features.float()
         return out
 
     def _scored(self, outputs: dict) -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:

@@ -16,6 +16,7 @@ from training.data import image_array, seed_for
 from training.embeddings import clustering, retrieval
 from training.models_embedding import VARIANTS, MangaMMTLNet, TextEncoder, resnet_trunk
 from training.text import HFTextEncoder, Tokenizer, build_vocabulary, hf_encode
+from training.weights import weights_options
 
 from .base import Experiment
 
@@ -26,6 +27,7 @@ class MangaMMTL(Experiment):
     # rank-1 saturates (on easy held-out titles it does from the first epoch)
     primary_metric = "map"
     needs_setup = True
+    setup_reads_images = False  # the vocabulary and albums come from the text and the metadata
     chance_metrics = ("rank1", "rank5", "map", "ari")
     seed_figures = {"rank1 (best multimodal)": 85.78, "rank5 (best multimodal)": 94.65,
                     "map (best multimodal)": 43.17, "ari (M5)": 0.5443, "ami (M5)": 0.6621,
@@ -33,6 +35,15 @@ class MangaMMTL(Experiment):
     # the release has no validation split: whole training titles are held out instead
     # (val_keys), as the test titles are unseen too
     val_splits = ()
+
+    def release_problems(self) -> list[str]:
+        problems = super().release_problems()
+        if self.release.cls_label_set != "character":
+            problems.append(f"no single-label set 'character' (its .cls is "
+                            f"{self.release.cls_label_set or 'absent'})")
+        if self.release.members and "txt" not in self.release.members:
+            problems.append("no frame text (.txt member)")
+        return problems
 
     @property
     def variant(self) -> str:
@@ -114,7 +125,8 @@ class MangaMMTL(Experiment):
 
     def build_model(self) -> nn.Module:
         m = self.cfg["model"]
-        image, image_dim = (resnet_trunk(m["depth"], m["image_width"], m["weights"] or None)
+        image, image_dim = (resnet_trunk(m["depth"], m["image_width"], m["weights"] or None,
+                                         **weights_options(m))
                             if "image" in VARIANTS[self.variant][0] else (None, 0))
         text = None
         if "text" in VARIANTS[self.variant][0] and m["text_checkpoint"]:

@@ -74,3 +74,54 @@ def image_folder(tmp_path_factory, bomb):
 @pytest.fixture(scope="session")
 def release(image_folder, tmp_path_factory):
     return build(image_folder, tmp_path_factory.mktemp("releases"), workers=2)
+
+
+# A release whose labels are ids named in the samples' metadata (Japanese tags with English
+# translations, characters behind `Title:id` labels, ids sharing an 18-character prefix) and
+# whose first samples of every split carry an empty list (HF `datasets` would infer `null`).
+NAMED_TAGS = {"猫": "cat", "剣": "sword", "青空": "blue sky"}
+NAMED_CHARACTERS = {"InkTitle02:00000001": "浦島", "InkTitle02:00000003": "Momotaro"}
+
+
+def _named_item(index: int, split: str):
+    from preprocess.images import encode_image
+    from preprocess.release.samples import Sample
+
+    tags = list(NAMED_TAGS)[index % 3:index % 3 + 1 + index % 2]
+    character = list(NAMED_CHARACTERS)[index % 2]
+    colour = (40 * (index % 6), 255 - 30 * (index % 8), 90)
+    image = Image.new("RGB", (40, 32), colour)
+    return Sample(
+        key=f"named_{split}_{index:03d}", split=split, image=encode_image(image),
+        labels={"character": character, "tags": tags},
+        meta={"character_id": character.split(":")[1],
+              "character_name": NAMED_CHARACTERS[character],
+              "tags": tags, "tags_en": [NAMED_TAGS[t] for t in tags],
+              # empty in the first six samples of each split, text later (bug 4)
+              "parse_flags": [] if index < 6 else ["ambiguous_team"]},
+        width=40, height=32)
+
+
+def _render_named(payload):
+    index, split = payload
+    return [_named_item(index, split)]
+
+
+def build_named(releases_root: Path, per_split: int = 9):
+    from preprocess.release import ReleaseSpec
+    from preprocess.release.samples import Unit
+
+    spec = ReleaseSpec(dataset="named", version="1", splits=("train", "val", "test"),
+                       label_sets={"character": tuple(NAMED_CHARACTERS),
+                                   "tags": tuple(NAMED_TAGS)},
+                       cls_label_set="character", multi_label_sets=("tags",),
+                       description="Named labels", license="cc-by-4.0", min_shards_per_split=2)
+    units = [Unit(id=f"named_{split}_{i:03d}", keys=[(f"named_{split}_{i:03d}", split)],
+                  payload=(i, split)) for split in spec.splits for i in range(per_split)]
+    return build_release(spec, units, _render_named, releases_root=releases_root, workers=1,
+                         progress=False)
+
+
+@pytest.fixture(scope="session")
+def named_release(tmp_path_factory):
+    return build_named(tmp_path_factory.mktemp("named")).path

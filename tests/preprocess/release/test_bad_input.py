@@ -200,7 +200,7 @@ def test_a_full_disk_removes_the_partial_shard_and_publishes_nothing(tmp_path, m
     assert not (release / "dataset.json").exists()
     assert sorted(p.name for p in release.iterdir() if p.suffix == ".tar") == [
         "train-000000.tar", "train-000001.tar", "train-000002.tar"]
-    assert not [p for p in release.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in release.iterdir() if ".tmp" in p.name]
     # the CLI gives the same as one line and exit status 1
     monkeypatch.setattr(cli.environment, "configure", lambda home: None)
     parser = cli.argparse.ArgumentParser(prog="inkset")

@@ -5,11 +5,11 @@ from collections import Counter
 
 from PIL import Image
 
-from preprocess.release import card
+from preprocess.release import card_figures
 
 
 def test_tick_falls_back_to_rank_for_missing_glyphs():
-    tick = card._drawable({ord(c) for c in "Batmn Robi"})
+    tick = card_figures._drawable({ord(c) for c in "Batmn Robi"})
     assert tick("Batman", 1) == "Batman"
     assert tick("初音ミク", 2) == "#2"
     assert tick("Robin", 3) == "Robin"
@@ -17,6 +17,6 @@ def test_tick_falls_back_to_rank_for_missing_glyphs():
 
 def test_histogram_with_cjk_labels_writes_a_png_without_glyph_warnings(tmp_path, recwarn):
     path = tmp_path / "hist.png"
-    card.write_histogram(path, {"tags": Counter({"初音ミク": 5, "Batman": 3})})
+    card_figures.write_histogram(path, {"tags": Counter({"初音ミク": 5, "Batman": 3})})
     assert Image.open(path).format == "PNG"
     assert not [w for w in recwarn if "Glyph" in str(w.message)]
