@@ -115,7 +115,10 @@ def build_named(releases_root: Path, per_split: int = 9):
                        label_sets={"character": tuple(NAMED_CHARACTERS),
                                    "tags": tuple(NAMED_TAGS)},
                        cls_label_set="character", multi_label_sets=("tags",),
-                       description="Named labels", license="cc-by-4.0", min_shards_per_split=2)
+                       description="Named labels", license="cc-by-4.0", min_shards_per_split=2,
+                       # key order: the empty parse_flags must come first (bug 4), and the
+                       # viewer tests name rows by position
+                       order_seed=None)
     units = [Unit(id=f"named_{split}_{i:03d}", keys=[(f"named_{split}_{i:03d}", split)],
                   payload=(i, split)) for split in spec.splits for i in range(per_split)]
     return build_release(spec, units, _render_named, releases_root=releases_root, workers=1,
