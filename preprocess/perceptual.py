@@ -1,0 +1,86 @@
+"""Perceptual hashes (64-bit pHash and dHash), bit for bit those of the `imagehash` library.
+
+imagehash computes pHash as the sign of the 8x8 low-frequency corner of a full 32x32 DCT against
+its median, through scipy; here the corner is two small matrix products with a precomputed
+cosine basis (the same unnormalised DCT-II), about 10x less work and the same bits
+(tests/preprocess/test_perceptual.py). A hash is stored as imagehash's `str(hash)`: 16 hex
+digits, the first pixel's bit most significant.
+
+Decoding is what costs: `hashes_of_bytes` asks libjpeg for a DCT-scaled greyscale draft no
+smaller than 64 px a side (1/2 .. 1/8 of the size, a fraction of a full decode), then resizes as
+imagehash does. The bits may then differ from a full decode's in a few places; a near-duplicate
+search is a radius query, so that is well inside it (docs/near_duplicates.md).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+HASH_SIZE = 8
+PHASH_SIDE = HASH_SIZE * 4  # imagehash's highfreq_factor 4
+DRAFT_SIDE = 64  # smallest JPEG draft: twice the pHash input, so the final resize still filters
+
+
+def _dct_basis(n: int, rows: int) -> np.ndarray:
+    """The first `rows` rows of scipy.fftpack's unnormalised DCT-II matrix of size n."""
+    k = np.arange(rows)[:, None]
+    i = np.arange(n)[None, :]
+    return 2.0 * np.cos(np.pi * k * (2 * i + 1) / (2 * n))
+
+
+_BASIS = _dct_basis(PHASH_SIDE, HASH_SIZE)
+
+
+@dataclass(frozen=True)
+class Hashes:
+    """The perceptual hashes of one image, as 16-digit hex strings."""
+
+    phash: str
+    dhash: str
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    """imagehash's string form: the flattened bits as one big-endian hex number."""
+    packed = np.packbits(bits.astype(bool).ravel())
+    return packed.tobytes().hex()
+
+
+def phash_bits(grey: Image.Image) -> np.ndarray:
+    pixels = np.asarray(grey.resize((PHASH_SIDE, PHASH_SIDE), Image.LANCZOS), dtype=np.float64)
+    low = _BASIS @ pixels @ _BASIS.T  # rows: DCT along axis 0; then along axis 1, as imagehash
+    return low > np.median(low)
+
+
+def dhash_bits(grey: Image.Image) -> np.ndarray:
+    pixels = np.asarray(grey.resize((HASH_SIZE + 1, HASH_SIZE), Image.LANCZOS), dtype=np.int16)
+    return pixels[:, 1:] > pixels[:, :-1]
+
+
+def hashes_of_image(image: Image.Image) -> Hashes:
+    """pHash and dHash of a decoded image (any mode; converted to greyscale as imagehash does)."""
+    grey = image if image.mode == "L" else image.convert("L")
+    return Hashes(bits_to_hex(phash_bits(grey)), bits_to_hex(dhash_bits(grey)))
+
+
+def hashes_of_bytes(data: bytes) -> Hashes:
+    """pHash and dHash of encoded image bytes, decoding a small greyscale draft where it can."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("L", (DRAFT_SIDE, DRAFT_SIDE))  # JPEG only; a no-op for other formats
+        image.load()
+        return hashes_of_image(image)
+
+
+def hex_to_codes(hexes) -> np.ndarray:
+    """(n, 8) uint8 codes for faiss' binary indexes from 16-digit hex strings."""
+    hexes = list(hexes)
+    if not hexes:
+        return np.zeros((0, HASH_SIZE * HASH_SIZE // 8), dtype=np.uint8)
+    return np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(len(hexes), -1)
+
+
+def hamming(a: str, b: str) -> int:
+    """Bits that differ between two hex hashes."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
