@@ -14,6 +14,7 @@ from PIL import Image
 
 from core import atomic
 
+from .near_duplicates import card_section as near_duplicate_section
 from .spec import ReleaseSpec
 
 GRID_COLUMNS = 8
@@ -136,6 +137,7 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     from .changes import card_section  # changes imports versions; keep card importable alone
 
     change_lines = card_section(changes) if changes else ["(not recorded)"]
+    dupe_lines, dupe_html = near_duplicate_section(release_dir)
     statuses = sorted({s for c in counts_by_split.values() for s in c})
     rows = [[split] + [counts.get(s, 0) for s in statuses]
             for split, counts in counts_by_split.items()]
@@ -151,6 +153,7 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     load = loading_snippet(shard_counts)
     text = [f"# {title}", "", spec.description, "", "## Counts", "", count_md, "",
             "## Changes", "", *change_lines, "",
+            "## Near-duplicates", "", *dupe_lines, "",
             "## Dropped items (top reasons)", "", reason_md, "",
             "## Labels", "", "![label histogram](label_histogram.png)", "",
             "Top labels (the histogram shows `#rank` where its font has no glyph for a name):",
@@ -164,6 +167,7 @@ def write_card(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
             f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(spec.description)}"
             f"</p><h2>Counts</h2>{count_html}<h2>Changes</h2>"
             f"<pre>{html.escape(chr(10).join(change_lines))}</pre>"
+            f"<h2>Near-duplicates</h2>{dupe_html}"
             f"<h2>Dropped items</h2>{reason_html}"
             f"<h2>Labels</h2><img src='label_histogram.png'>{top_html}<h2>Samples</h2>"
             f"<img src='sample_grid.png'><h2>Licence</h2><p>{html.escape(spec.license)}</p>"
