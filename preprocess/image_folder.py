@@ -10,6 +10,7 @@ from core.definitions import choose
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
+from preprocess.splits import near_duplicate_links, unify_splits
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -44,12 +45,15 @@ def split_of(group: str, test_fraction: float) -> str:
 
 
 def plan_folder(root: Path, prefix: str, options: FolderOptions) -> Iterator[Unit | Dropped]:
-    for path in sorted(Path(root).glob("*/*")):
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
+    """A unit per image file; files that are near-duplicates of each other share one split."""
+    paths = [p for p in sorted(Path(root).glob("*/*")) if p.suffix.lower() in IMAGE_SUFFIXES]
+    files = [f"{path.parent.name}/{path.name}" for path in paths]
+    splits = unify_splits({f: split_of(f, options.test_fraction) for f in files},
+                          near_duplicate_links(paths, files))
+    for path, file in zip(paths, files):
         key = folder_key(prefix, path)
-        split = split_of(f"{path.parent.name}/{path.name}", options.test_fraction)
-        yield Unit(id=key, keys=[(key, split)], payload=(str(path), key, split, options))
+        yield Unit(id=key, keys=[(key, splits[file])], payload=(str(path), key, splits[file],
+                                                                 options))
 
 
 def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | Dropped]:

@@ -73,6 +73,14 @@ def hashes_of_bytes(data: bytes) -> Hashes:
         return hashes_of_image(image)
 
 
+def hashes_or_none(data: bytes) -> Hashes | None:
+    """hashes_of_bytes, or None for bytes Pillow cannot decode (the caller reports those)."""
+    try:
+        return hashes_of_bytes(data)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
 def hex_to_codes(hexes) -> np.ndarray:
     """(n, 8) uint8 codes for faiss' binary indexes from 16-digit hex strings."""
     hexes = list(hexes)

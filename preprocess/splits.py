@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 from preprocess.near_duplicates import DEFAULT_RADIUS, find_pairs
-from preprocess.perceptual import hashes_of_bytes
+from preprocess.perceptual import hashes_or_none
 
 
 def hash_point(seed: int, group: Any) -> float:
@@ -59,8 +59,10 @@ def near_duplicate_links(paths: Sequence[Path], groups: Sequence[Hashable],
     hashed, phashes, dhashes = [], [], []
     for path, group in zip(paths, groups):
         try:
-            hashes = hashes_of_bytes(Path(path).read_bytes())
-        except OSError:
+            hashes = hashes_or_none(Path(path).read_bytes())
+        except OSError:  # unreadable: the render reports it
+            continue
+        if hashes is None:
             continue
         hashed.append(group)
         phashes.append(hashes.phash)

@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
-from preprocess.perceptual import hashes_of_bytes
+from preprocess.perceptual import hashes_or_none
 
 from .samples import Dropped, Sample, Unit
 
@@ -30,9 +30,8 @@ def _with_hashes(item: Sample | Dropped) -> Sample | Dropped:
     runs in parallel (the writer is one sequential stream)."""
     if not isinstance(item, Sample) or item.phash is not None:
         return item
-    try:
-        hashes = hashes_of_bytes(item.image)
-    except OSError:  # a format Pillow cannot open: the sample ships without hashes
+    hashes = hashes_or_none(item.image)
+    if hashes is None:  # a format Pillow cannot open: the sample ships without hashes
         return item
     return dataclasses.replace(item, phash=hashes.phash, dhash=hashes.dhash)
 
