@@ -17,6 +17,7 @@ import tarfile
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 from PIL import Image
 
@@ -168,3 +169,36 @@ def card_section(release_dir: Path) -> tuple[list[str], str]:
             "<li>" + html.escape(", ".join(f"{k} ({split})" for k, split in g[:STRIP_LENGTH]))
             + "</li>" for g in s["largest_groups"]) + f"</ol><img src='{STRIPS_FILE}'>"
     return lines, f"<p>{html.escape(lines[0])}</p>{fragment}"
+
+
+def search(release_dir: Path, radius: int, against_dir: Path | None = None
+           ) -> tuple[pd.DataFrame, list[list[tuple[str, str, str]]]]:
+    """`inkset dupes`: the pairs of a release (and with `against_dir`, between it and that
+    release, scope "against") and the groups over both, as (release name, key, split) lists."""
+    samples = _hashed_release(release_dir)
+    pairs = nd.find_pairs(samples["phash"].tolist(), samples["dhash"].tolist(), radius)
+    frames, edges = [pair_frame(samples, samples, pairs, "release")], [(pairs.i, pairs.j)]
+    members = [(release_dir.name, key, split) for key, split in zip(samples["key"],
+                                                                     samples["split"])]
+    if against_dir is not None:
+        other = _hashed_release(against_dir)
+        across = nd.find_pairs(samples["phash"].tolist(), samples["dhash"].tolist(), radius,
+                               other["phash"].tolist(), other["dhash"].tolist())
+        frames.append(pair_frame(samples, other, across, "against"))
+        inner = nd.find_pairs(other["phash"].tolist(), other["dhash"].tolist(), radius)
+        offset = len(samples)
+        edges += [(across.i, across.j + offset), (inner.i + offset, inner.j + offset)]
+        name = f"{against_dir.parent.name}@{against_dir.name}"
+        members += [(name, key, split) for key, split in zip(other["key"], other["split"])]
+    graph = nd.Pairs(np.concatenate([i for i, _ in edges]), np.concatenate([j for _, j in edges]),
+                     np.zeros(0), np.zeros(0))
+    found = nd.groups(len(members), graph)
+    return pd.concat(frames, ignore_index=True), [[members[i] for i in g] for g in found]
+
+
+def _hashed_release(release_dir: Path) -> pd.DataFrame:
+    manifest = pd.read_parquet(release_dir / "manifest.parquet")
+    if "phash" not in manifest:
+        raise ValueError(f"{release_dir} has no perceptual hashes in its manifest (built before "
+                         f"they were recorded): rebuild it to search its near-duplicates")
+    return hashed_samples(manifest)
