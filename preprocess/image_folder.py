@@ -9,6 +9,7 @@ from typing import Iterator
 from core.definitions import choose
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
 from preprocess.splits import near_duplicate_links, unify_splits
 
@@ -73,7 +74,7 @@ def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | D
                    meta={"file": Path(path).name}, source_sha256=sha256_hex(data),
                    source_ids=source_ids, width=image.width,
                    height=image.height, original_width=original[0], original_height=original[1],
-                   dedup=sha256_hex(data))]
+                   dedup=sha256_hex(data), **sample_hashes(image))]
 
 
 def folder_spec(root: Path, dataset: str, version: str, options: FolderOptions,

@@ -16,6 +16,7 @@ from PIL import Image
 
 from core.raw_rows import current_rows
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit
 from preprocess.splits import near_duplicate_links, split_by_hash, unify_splits
 
@@ -221,4 +222,5 @@ def render(payload: dict) -> list[Sample | Dropped]:
     return [Sample(key=payload["key"], split=payload["split"], image=encode_image(image, "jpg"),
                    labels=payload["labels"], meta=payload["meta"], source_sha256=digest,
                    source_ids=payload["source_ids"], width=image.width, height=image.height,
-                   original_width=width, original_height=height, dedup=digest)]
+                   original_width=width, original_height=height, dedup=digest,
+                   **sample_hashes(image))]
