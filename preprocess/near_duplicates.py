@@ -1,10 +1,11 @@
 """Near-duplicate search over perceptual hashes: Hamming radius queries on faiss binary indexes,
 groups as connected components of the pairs found (docs/near_duplicates.md).
 
-Two images are near-duplicates when their pHashes differ in at most `radius` bits and their
-dHashes in at most `radius + DHASH_SLACK` bits. The pHash radius finds resized, re-encoded,
-cropped, bordered and colour-shifted copies; the dHash check turns away the hard negatives that
-share a pHash neighbourhood by layout alone (one cover template, different art).
+Two images are near-duplicates when their pHashes differ in at most `radius` bits and both
+hashes together in at most `2 * radius`. The pHash radius finds resized, re-encoded, cropped,
+bordered and colour-shifted copies; the dHash budget turns away pairs that share a pHash
+neighbourhood by layout alone (one cover template, different art), which would otherwise chain
+unrelated groups into one connected component as a release grows (docs/near_duplicates.md).
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from scipy.sparse.csgraph import connected_components
 from .perceptual import hex_to_codes
 
 DEFAULT_RADIUS = 12  # pHash bits of 64: measured on replicas/near_duplicates.py (docs/near_duplicates.md)
-DHASH_SLACK = 6
 BITS = 64
 
 
@@ -76,7 +76,7 @@ def find_pairs(phashes: Sequence[str], dhashes: Sequence[str], radius: int = DEF
         keep = rows < cols
         rows, cols, pdist = rows[keep], cols[keep], pdist[keep]
     ddist = _popcount_distance(d[rows], od[cols]) if len(rows) else np.zeros(0, dtype=np.int64)
-    keep = ddist <= radius + DHASH_SLACK
+    keep = pdist + ddist <= 2 * radius
     order = np.lexsort((cols[keep], rows[keep]))
     return Pairs(rows[keep][order], cols[keep][order], pdist[keep][order], ddist[keep][order])
 
@@ -119,11 +119,12 @@ class KeptHashes:
         """The earliest kept key within the radius, or None."""
         if not self._keys:
             return None
-        lims, _, labels = self._phash.range_search(hex_to_codes([phash]), self.radius + 1)
+        _, distances, labels = self._phash.range_search(hex_to_codes([phash]), self.radius + 1)
         if not len(labels):
             return None
-        found = np.sort(labels.astype(np.int64))
+        order = np.argsort(labels)
+        found, pdist = labels[order].astype(np.int64), distances[order].astype(np.int64)
         codes = np.stack([self._dhash[i] for i in found])
         query = np.repeat(hex_to_codes([dhash]), len(found), axis=0)
-        close = found[_popcount_distance(codes, query) <= self.radius + DHASH_SLACK]
+        close = found[pdist + _popcount_distance(codes, query) <= 2 * self.radius]
         return self._keys[int(close[0])] if len(close) else None
