@@ -9,6 +9,11 @@ from typing import Any, Hashable, Iterable, Mapping, Sequence
 from preprocess.near_duplicates import DEFAULT_RADIUS, find_pairs
 from preprocess.perceptual import SOURCE_DRAFT_SIDE, hashes_or_none
 
+# Sources are linked a step wider than the release's radius (pHash distances are even): the
+# written images are crops and resizes of them, a few bits away, and a pair the release finds
+# must not have been a pair the plan missed.
+LINK_MARGIN = 2
+
 
 def hash_point(seed: int, group: Any) -> float:
     """A number in [0, 1) fixed by (seed, group): uniform over groups, stable across runs."""
@@ -68,6 +73,6 @@ def near_duplicate_links(paths: Sequence[Path], groups: Sequence[Hashable],
         hashed.append(group)
         phashes.append(hashes.phash)
         dhashes.append(hashes.dhash)
-    pairs = find_pairs(phashes, dhashes, radius)
+    pairs = find_pairs(phashes, dhashes, radius + LINK_MARGIN)
     return sorted({(hashed[i], hashed[j]) for i, j in zip(pairs.i.tolist(), pairs.j.tolist())
                    if hashed[i] != hashed[j]}, key=lambda pair: (_order(pair[0]), _order(pair[1])))
