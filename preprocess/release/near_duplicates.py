@@ -149,7 +149,8 @@ def card_section(release_dir: Path) -> tuple[list[str], str]:
              f"- {s['groups']} groups ({s['samples_in_groups']} of {s['hashed_samples']} "
              f"samples, {s['pairs']} pairs)",
              f"- pairs across splits: {s['pairs_across_splits']}" + (
-                 f" in {len(s['straddling_groups'])} groups: the definition pins these splits; "
+                 f" in {len(s['straddling_groups'])} groups, left in place: the definition pins "
+                 f"these splits (or says near_duplicate_splits = \"report\"); "
                  f"`data.exclude_near_duplicates = true` leaves out {len(s['exclude_keys'])} "
                  f"samples (`exclude_keys` in `{SUMMARY_FILE}`)" if s["pairs_across_splits"]
                  else ""),

@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from PIL import Image
 
 from flows import cli
 from preprocess.release import ReleaseSpec, Sample, Unit, build_release
@@ -64,6 +65,11 @@ def test_against_the_previous_version_and_the_card(versions, monkeypatch, capsys
     assert summary["pairs_with_previous"] >= 0.8 * len(copies)  # re-uploads under new keys
     assert "pairs with the previous version (1) under another key" in \
         (second / "README.md").read_text()
+    page = (second / "card.html").read_text()
+    assert "<h2>Near-duplicates</h2>" in page and "near_duplicates.png" in page
+    strips = Image.open(second / "near_duplicates.png")  # a row of thumbnails per large group
+    assert strips.height == 96 * min(5, summary["groups"]) and summary["groups"] >= 3
+    assert sum(len(g) for g in summary["largest_groups"]) <= summary["samples_in_groups"]
 
 
 @pytest.mark.parametrize("argv, message", [
