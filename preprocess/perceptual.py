@@ -1,16 +1,17 @@
 """Perceptual hashes (64-bit pHash and dHash), bit for bit those of the `imagehash` library.
 
 imagehash computes pHash as the sign of the 8x8 low-frequency corner of a full 32x32 DCT against
-its median, through scipy; here the corner is two small matrix products with a precomputed
-cosine basis (the same unnormalised DCT-II), about 10x less work and the same bits
-(tests/preprocess/test_perceptual.py). A hash is stored as imagehash's `str(hash)`: 16 hex
-digits, the first pixel's bit most significant.
+its median, through scipy; here the corner alone is computed, as two small matrix products with
+a precomputed cosine basis (the same unnormalised DCT-II), giving the same bits
+(`hashes_of_image`, tests/preprocess/test_perceptual.py). A hash is stored as imagehash's
+`str(hash)`: 16 hex digits, the first pixel's bit most significant.
 
-The fast path, for the release writer: `hashes_of_bytes` asks libjpeg for a DCT-scaled
-greyscale draft no smaller than 64 px a side (1/2 .. 1/8 of the size, a fraction of a full decode)
-and shrinks it with OpenCV's area filter instead of Pillow's Lanczos: half the CPU, a few bits
-off imagehash's, and the same precision and recall on the labelled replicas (a near-duplicate
-search is a radius query; docs/near_duplicates.md).
+The fast path, for releases (`fast_hashes`): OpenCV's area filter instead of Pillow's Lanczos
+shrinks the image, and the dHash input is shrunk from the 32x32 one: half the CPU, a few bits off
+imagehash's, the same precision and recall on the labelled replicas (a near-duplicate search is a
+radius query; docs/near_duplicates.md). Renders hash the image they have just made
+(`sample_hashes`: no decode); encoded bytes (`hashes_of_bytes`) are decoded as a DCT-scaled
+greyscale JPEG draft, 1/2 to 1/8 of the size.
 """
 from __future__ import annotations
 

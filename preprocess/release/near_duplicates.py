@@ -144,8 +144,8 @@ def card_section(release_dir: Path) -> tuple[list[str], str]:
     if not path.is_file():
         return ["(not recorded)"], "<p>(not recorded)</p>"
     s = json.loads(path.read_text())
-    lines = [f"Near-duplicates: pHash within {s['radius']} bits (docs/near_duplicates.md); pairs "
-             f"in `{PAIRS_FILE}`.", "",
+    lines = [f"Near-duplicates: pHash within {s['radius']} bits and pHash + dHash within "
+             f"{2 * s['radius']} (docs/near_duplicates.md); pairs in `{PAIRS_FILE}`.", "",
              f"- {s['groups']} groups ({s['samples_in_groups']} of {s['hashed_samples']} "
              f"samples, {s['pairs']} pairs)",
              f"- pairs across splits: {s['pairs_across_splits']}" + (
