@@ -64,7 +64,8 @@ def true_pairs(truth: dict[str, str]) -> set[tuple[str, str]]:
     by_source: dict[str, list[str]] = {}
     for name, source in truth.items():
         by_source.setdefault(source, []).append(name)
-    return {pair for names in by_source.values() for pair in itertools.combinations(sorted(names), 2)}
+    return {pair for names in by_source.values()
+            for pair in itertools.combinations(sorted(names), 2)}
 
 
 def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float]:

@@ -32,7 +32,8 @@ def _command(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     name = f"{release.parent.name}-{release.name}" + (
         f"-vs-{against.parent.name}-{against.name}" if against else "")
-    out = Path(args.out) if args.out else work_dirs().runs / "dupes" / f"{name}-r{args.radius}.parquet"
+    out = Path(args.out) if args.out else \
+        work_dirs().runs / "dupes" / f"{name}-r{args.radius}.parquet"
     check_writable(out.parent)
     write_parquet(out, pairs)
     for number, group in enumerate(groups[:args.limit], 1):
@@ -61,6 +62,7 @@ def register(subparsers) -> None:
                    help=f"pHash bits that may differ (default {DEFAULT_RADIUS})")
     p.add_argument("--against", metavar="NAME@VERSION",
                    help="also pair it with another release (a previous version, another dataset)")
-    p.add_argument("--out", help="the pairs parquet (default runs/dupes/<release>-r<radius>.parquet)")
+    p.add_argument("--out", help="the pairs parquet "
+                                 "(default runs/dupes/<release>-r<radius>.parquet)")
     p.add_argument("--limit", type=int, default=20, help="groups to print (default 20)")
     p.set_defaults(func=_command)

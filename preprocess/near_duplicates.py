@@ -19,7 +19,8 @@ from scipy.sparse.csgraph import connected_components
 
 from .perceptual import hex_to_codes
 
-DEFAULT_RADIUS = 12  # pHash bits of 64: measured on replicas/near_duplicates.py (docs/near_duplicates.md)
+# pHash bits of 64, chosen on the labelled replicas/near_duplicates.py (docs/near_duplicates.md)
+DEFAULT_RADIUS = 12
 BITS = 64
 
 
