@@ -20,7 +20,7 @@ from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
 from .loop import configure_backends, predict_all, train_one_epoch
-from .release_view import ReleaseInfo, open_release
+from .release_view import ReleaseInfo, open_release, without_near_duplicates
 from .scalars import ScalarLog
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def build_experiment(cfg: dict) -> Experiment:
     release = open_release(cfg["data"]["release"])
+    if cfg["data"].get("exclude_near_duplicates"):
+        release = without_near_duplicates(release)
     return experiment_class(cfg["experiment"])(cfg, release)
 
 

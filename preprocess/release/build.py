@@ -20,7 +20,7 @@ from core.code_version import code_version
 from core.errors import InksetError
 from preprocess import takedowns
 
-from . import card, changes, conventions, croissant, shards
+from . import card, changes, conventions, croissant, near_duplicates, shards
 from .fingerprint import plan_fingerprint
 from .rendering import Render, render_units
 from .samples import Dropped, Sample, Unit
@@ -188,6 +188,9 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         counts.setdefault(split if isinstance(split, str) else "(none)", {})[status] = int(n)
     changed = changes.compute_changes(release_dir, manifest, spec.dataset)
     changes.write_changes(release_dir, changed)
+    previous = changed["previous_version"]
+    near_duplicates.analyse(release_dir, manifest, spec.splits, spec.near_duplicate_radius,
+                            release_dir.parent / previous if previous else None)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
     croissant.write_croissant(release_dir, spec, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
