@@ -65,5 +65,5 @@ def export_metadata_only(release_dir: Path, out_dir: Path) -> Path:
     card = json.loads((release_dir / CARD_FILE).read_text())
     card.update(metadata_only=True, shards={},
                 sha256sums=conventions.file_digest(out_dir / "SHA256SUMS"))
-    atomic.write_json(out_dir / CARD_FILE, card)
+    atomic.write_json(out_dir / CARD_FILE, conventions.sealed(card))
     return out_dir

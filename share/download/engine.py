@@ -13,10 +13,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-import aiohttp
-
-from .fetch import (FetchFailure, Hosts, Job, fetch_and_render, render_and_spool, spool_path,
-                    spooled_outcome)
+from .fetch import (FetchFailure, Hosts, Job, fetch_and_render, open_session, render_and_spool,
+                    spool_path, spooled_outcome)
 from .rules import Rules
 
 
@@ -99,9 +97,7 @@ class _Downloader:
     async def _download_all(self) -> None:
         # The consumer releases a slot per job it takes, so at most `window` jobs are in flight.
         self.window_slots = window_slots = asyncio.Semaphore(self.window)
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-        timeout = aiohttp.ClientTimeout(total=self.rules.timeout)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        async with open_session(self.rules) as session:
             hosts, tasks = Hosts(self.rules, session), []
             for position, job in enumerate(self.jobs):
                 await window_slots.acquire()
