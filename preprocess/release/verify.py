@@ -67,7 +67,13 @@ def _verify(release_dir: Path) -> dict[str, int]:
         problems.append(f"{CARD_FILE} was edited after the release was written (its "
                         f"{conventions.SEAL_FIELD} does not match its content)")
     _check_sums(release_dir, card, problems)
-    manifest = _read(release_dir, "manifest.parquet", pd.read_parquet)
+    try:  # the files the count checks need: one missing or broken ends the check here
+        manifest = _read(release_dir, "manifest.parquet", pd.read_parquet)
+        info = _read(release_dir, "_info.json", _json)["splits"]
+        sizes = _read(release_dir, "sizes.json", _json)
+    except VerificationError as error:
+        problems.append(str(error).removeprefix(f"{release_dir}: "))
+        _raise(release_dir, problems)
     if manifest["key"].duplicated().any():
         problems.append(f"manifest repeats keys: {sorted(manifest.loc[manifest['key'].duplicated(), 'key'])[:5]}")
     kept = manifest[manifest["status"] == "success"]
@@ -79,8 +85,6 @@ def _verify(release_dir: Path) -> dict[str, int]:
                         f"{takedowns.takedowns_path()}: {shipped[:10]}")
     expected = kept.groupby("shard")["key"].apply(set).to_dict()
     members = set(card["members"])
-    info = _read(release_dir, "_info.json", _json)["splits"]
-    sizes = _read(release_dir, "sizes.json", _json)
     per_split: dict[str, int] = defaultdict(int)
     for split, shard_names in card["shards"].items():
         for name in shard_names:
@@ -101,10 +105,14 @@ def _verify(release_dir: Path) -> dict[str, int]:
         if per_split[split] != card["counts"].get(split, {}).get("success", 0):
             problems.append(f"split {split}: {per_split[split]} samples in shards, card says "
                             f"{card['counts'].get(split, {}).get('success', 0)}")
+    _raise(release_dir, problems)
+    return dict(per_split)
+
+
+def _raise(release_dir: Path, problems: list[str]) -> None:
     if problems:
         raise VerificationError(f"{release_dir}: {len(problems)} problem(s):\n  "
-                                + "\n  ".join(problems))
-    return dict(per_split)
+                                + "\n  ".join(dict.fromkeys(problems)))
 
 
 def _check_sums(release_dir: Path, card: dict, problems: list[str]) -> None:
