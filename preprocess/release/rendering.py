@@ -8,6 +8,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
+from core.lifetime import watch_parent
+
 from .samples import Dropped, Sample, Unit
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,8 @@ def _render_in_processes(units: list[Unit], render: Render, workers: int
         for unit in units:
             yield unit, safe_render(render, unit.payload)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                             initializer=watch_parent) as pool:  # die with a killed run
         window: deque = deque()
         for unit in units:
             window.append((unit, pool.submit(safe_render, render, unit.payload)))
