@@ -70,7 +70,7 @@ def load(path: Path) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=False)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
+    except pickle.UnpicklingError:
         raise InksetError(f"{path}: holds objects other than tensors and plain values, so it is "
                           f"not loaded; if you made it yourself, "
                           f"set {TRUSTED_ENV}={path}") from None

@@ -3,7 +3,6 @@ ephemeral server (core/lifetime.py, flows/environment.py)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time

@@ -100,7 +100,8 @@ def test_live_path_keeps_job_order_and_the_window_bound(monkeypatch):
     names = [f"{i}.jpg" for i in range(8)]
     taken = []
     for position, (job, outcome) in enumerate(engine.run(
-            _live_jobs(names), render_job, rules=Rules(polite_loopback=True, allow_private=True), window=2)):
+            _live_jobs(names), render_job, rules=Rules(polite_loopback=True, allow_private=True),
+            window=2)):
         time.sleep(0.02)  # a slow consumer: the download loop runs ahead as far as it may
         assert len(_ListedHosts.started) <= position + 1 + 2
         taken.append((job.spool_name, outcome.reason))

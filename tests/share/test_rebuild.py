@@ -111,7 +111,8 @@ def test_rebuild_command(gcd, tmp_path):
 
     release, meta, site = gcd
     result = subprocess.run([sys.executable, "-m", "flows.cli", "rebuild", str(meta), "--out",
-                             str(tmp_path / "cli"), "--allow-private"], capture_output=True, text=True, timeout=300)
+                             str(tmp_path / "cli"), "--allow-private"],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "rebuilt" in result.stdout and "success=" in result.stdout
     same_shards(release, tmp_path / "cli")

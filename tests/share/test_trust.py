@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import pickle
-import shutil
 import struct
 import zlib
 from pathlib import Path
