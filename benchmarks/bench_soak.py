@@ -148,7 +148,8 @@ def chain(work: Path, images: FaultyImages, host: LoopbackServer, rng: random.Ra
     killed["rebuild"] = run_killed(cli + ["rebuild", str(fetched), "--out", str(rebuilt),
                                           "--allow-private"], rng, per_command, env)
     rows = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))])
-    return {"download": out, "store": store, "rebuilt": rebuilt, "killed": killed,
+    rebuilt_rows = Counter(pd.read_parquet(rebuilt / "manifest.parquet")["status"])
+    return {"rebuilt_rows": rebuilt_rows, "download": out, "store": store, "rebuilt": rebuilt, "killed": killed,
             "served": Counter(images.served), "rows": Counter(rows["status"]),
             "reasons": Counter(r.split(":")[0] for r in rows["error_message"].dropna())}
 
@@ -236,6 +237,8 @@ def _soak() -> None:
     print(f"soak download shards byte-identical to the fault-free run: {shards[0] - shards[1]}"
           f"/{shards[0]}")
     print(f"soak published parquet files byte-identical: {store[0] - store[1]}/{store[0]}")
+    print(f"soak rebuild rows: {dict(faulty['rebuilt_rows'])} (fault-free run: "
+          f"{dict(clean['rebuilt_rows'])})")
     print(f"soak rebuilt shards byte-identical: {rebuilt[0] - rebuilt[1]}/{rebuilt[0]}")
     print(f"soak faulty chain seconds: {seconds:.0f}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -256,3 +257,14 @@ def test_robots_txt_is_fetched_once_per_host():
         robots = [e for e in host.log if e["path"] == "/robots.txt"]
     assert all(isinstance(o, Rendered) for o in got)
     assert len(robots) == 1
+
+
+def test_publish_refuses_a_card_naming_a_folder_outside_published(shapes_release, tmp_path):
+    from share.publish import publish
+
+    release = tmp_path / "release"
+    shutil.copytree(shapes_release, release)
+    _sealed(release / "dataset.json", name="..", share="metadata-only")
+    with pytest.raises(UnsafeName, match="unsafe dataset name '..'"):
+        publish(release, tmp_path / "locks", tmp_path / "published")
+    assert not (tmp_path / "locks").exists() and not (tmp_path / "published").exists()
