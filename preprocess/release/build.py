@@ -197,7 +197,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
     conventions.write_checksums(release_dir, listed)
-    atomic.write_json(release_dir / CARD_FILE, {
+    atomic.write_json(release_dir / CARD_FILE, conventions.sealed({
         "name": spec.dataset, "version": spec.version, "description": spec.description,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "definition_hash": definition_hash(spec.definition), "plan_fingerprint": fingerprint,
@@ -210,7 +210,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         "counts": counts,
         "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},
         "sha256sums": conventions.file_digest(release_dir / "SHA256SUMS"),
-    })
+    }))
     versions.write_latest(release_dir.parent, spec.version)  # last: readers see whole releases
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from core.errors import without_addresses
 from preprocess.perceptual import hashes_or_none
+from core.lifetime import watch_parent
 
 from .samples import Dropped, Sample, Unit
 
@@ -60,7 +61,8 @@ def _render_in_processes(units: list[Unit], render: Render, workers: int
     todo: deque = deque((unit, _NOT_YET) for unit in units)
     deaths: Counter = Counter()  # unit id -> worker deaths while it was in flight
     while todo:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                 initializer=watch_parent) as pool:  # die with a killed run
             yield from _render_until_broken(pool, todo, render, 4 * workers, deaths)
 
 
