@@ -17,7 +17,9 @@ from . import rebuild_index
 # the viewer's rows too, but no thumbnail sheets: the images are not ours to share
 METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
                   "label_histogram.png", "_info.json", "sizes.json", "croissant.json",
-                  "inkset.css", "viewer.html", "viewer.js", "viewer_data.js")
+                  "inkset.css", "viewer.html", "viewer.js", "viewer_data.js",
+                  # keys and hashes only (the thumbnail strips, near_duplicates.png, stay home)
+                  "near_duplicates.json", "near_duplicates.parquet")
 
 
 def publish(release_dir: Path, locks_dir: Path, published_root: Path,
