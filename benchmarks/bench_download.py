@@ -77,7 +77,8 @@ def inkset_rate(urls: list[str], out: Path) -> tuple[float, int]:
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "flows.cli", "download", str(out / "urls.txt"),
                              str(out / "shards"), "--size", "200x300", "--resize-mode",
-                             "keep_ratio", "--workers", "2", "--per-shard", "1000"],
+                             "keep_ratio", "--workers", "2", "--per-shard", "1000",
+                             "--allow-private"],
                             capture_output=True, text=True, timeout=900)
     elapsed = time.perf_counter() - started
     if result.returncode:

@@ -15,15 +15,16 @@ from flows import environment, lock
 # Commands that need no Prefect: only their own module is imported (start-up ~0.5 s, not ~3 s;
 # it counts in `inkset download`'s images/s). `inkset --help` still lists every stage.
 LIGHT_STAGES = {"download": "flows.download", "rebuild": "flows.download",
-                "fetch": "flows.sharing", "cat": "flows.sharing", "similar": "flows.similar"}
+                "fetch": "flows.sharing", "cat": "flows.sharing", "similar": "flows.similar",
+                "dupes": "flows.dupes"}
 
 
 def stage_modules() -> tuple[ModuleType, ...]:
     """Every stage module, in the order `inkset --help` lists them; each defines
     `register(subparsers)`, adding its subcommands with `func=` defaults. Imported here, not at
     the top: most of them import Prefect, which the LIGHT_STAGES do without."""
-    from flows import (demo, download, gcd, manga109, pixiv, refresh, release, replica_releases,
-                       serve, sharing, similar, train)
+    from flows import (demo, download, dupes, gcd, manga109, pixiv, refresh, release,
+                       replica_releases, serve, sharing, similar, train)
 
     return (release,           # verify, publish, metadata-only, build-folder
             demo,              # demo
@@ -36,7 +37,8 @@ def stage_modules() -> tuple[ModuleType, ...]:
             serve,             # serve
             sharing,           # fetch, cat (publish <url> lives in flows.release)
             download,          # download, rebuild
-            similar)           # similar
+            similar,           # similar
+            dupes)             # dupes
 
 
 def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.ArgumentParser:

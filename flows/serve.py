@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from core.errors import InksetError, UsageError
+from core.lifetime import sigterm_with_parent
 from core.paths import project_root, work_dirs
 from flows.options import add_source_option
 
@@ -126,6 +127,7 @@ def run_server_and_serve(port: int, sources: list[str], interval: float | None,
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port)], env=env, start_new_session=True,
+            preexec_fn=sigterm_with_parent,  # a killed `inkset serve` takes its server along
             stdout=open(log_dir / "server.log", "ab"), stderr=subprocess.STDOUT)
         wait_healthy(url, startup, server)
         print(f"Prefect server: http://127.0.0.1:{port} (UI), API {url}", flush=True)
@@ -133,7 +135,7 @@ def run_server_and_serve(port: int, sources: list[str], interval: float | None,
             [sys.executable, "-m", "flows.serve", "--worker", "--sources", ",".join(sources),
              "--parameters", json.dumps(parameters)]
             + (["--interval", str(interval)] if interval else []),
-            env=env, start_new_session=True, cwd=project_root())
+            env=env, start_new_session=True, cwd=project_root(), preexec_fn=sigterm_with_parent)
         print(f"serving refresh deployments: {', '.join(sources)} (Ctrl-C stops)", flush=True)
         while worker.poll() is None and server.poll() is None:
             time.sleep(0.5)

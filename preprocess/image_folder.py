@@ -11,7 +11,9 @@ from core.definitions import DefinitionError, choose, definition_path, value_pro
 from core.errors import UsageError
 from preprocess.images import (RESIZE_MODES, ImageError, decode_image, encode_image, resize_image,
                                sha256_hex)
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit, check_key
+from preprocess.splits import near_duplicate_links, unify_splits
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -91,12 +93,16 @@ def split_of(group: str, test_fraction: float) -> str:
 
 def plan_folder(root: Path, prefix: str, options: FolderOptions, follow_symlinks: bool = False
                 ) -> Iterator[Unit | Dropped]:
+    """A unit per image file; files that are near-duplicates of each other share one split."""
     paths = folder_files(root, follow_symlinks)
     keys = folder_keys(prefix, paths)
-    for path in paths:
+    files = [f"{path.parent.name}/{path.name}" for path in paths]
+    splits = unify_splits({f: split_of(f, options.test_fraction) for f in files},
+                          near_duplicate_links(paths, files))
+    for path, file in zip(paths, files):
         key = keys[path]
-        split = split_of(f"{path.parent.name}/{path.name}", options.test_fraction)
-        yield Unit(id=key, keys=[(key, split)], payload=(str(path), key, split, options))
+        yield Unit(id=key, keys=[(key, splits[file])], payload=(str(path), key, splits[file],
+                                                                 options))
 
 
 def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | Dropped]:
@@ -116,7 +122,7 @@ def render_file(payload: tuple[str, str, str, FolderOptions]) -> list[Sample | D
                    meta={"file": Path(path).name}, source_sha256=sha256_hex(data),
                    source_ids=source_ids, width=image.width,
                    height=image.height, original_width=original[0], original_height=original[1],
-                   dedup=sha256_hex(data))]
+                   dedup=sha256_hex(data), **sample_hashes(image))]
 
 
 def folder_spec(root: Path, dataset: str, version: str, options: FolderOptions,

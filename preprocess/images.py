@@ -5,6 +5,7 @@ import hashlib
 import io
 import math
 import warnings
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -13,6 +14,7 @@ from PIL import Image, ImageOps, features
 from core.errors import without_addresses
 
 DEFAULT_MAX_PIXELS = 120_000_000  # ~11k x 11k: larger images are refused as decompression bombs
+DEFAULT_MAX_BYTES = 100_000_000   # a source file larger than this is refused before decoding
 RESIZE_MODES = ("no", "center_crop", "keep_ratio", "border")
 ENCODINGS = ("jpg", "png", "webp")
 JPEG_QUALITY = 90
@@ -29,6 +31,14 @@ class ImageError(ValueError):
         self.detail = detail
 
 
+@dataclass(frozen=True)
+class ImageLimits:
+    """What one source image may cost: its file size and its pixel count (from the header)."""
+
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -38,6 +48,7 @@ def decode_image(
     *,
     mode: str = "RGB",
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     target_size: tuple[int, int] | None = None,
     name: str = "<bytes>",
     keep_grey: bool = False,
@@ -45,7 +56,8 @@ def decode_image(
 ) -> Image.Image:
     """Decode `data` into a fully loaded image in `mode` ("RGB" or "L"), EXIF orientation applied.
 
-    The pixel limit is checked from the header, before any pixel is decoded. With `target_size`,
+    The byte limit is checked first, the pixel limit from the header, both before any pixel is
+    decoded (a decompression bomb is an ImageError, a manifest row, never an allocation). With `target_size`,
     JPEGs are decoded DCT-scaled (Pillow's draft) to the smallest scale still covering it. With
     `keep_grey`, a greyscale image stays "L" (the caller converts only what it cuts out: a third
     of the pixels to resize, and no full-image conversion). With `three_eighths`, libjpeg-turbo's
@@ -55,6 +67,8 @@ def decode_image(
         raise ValueError(f"mode must be 'RGB' or 'L', not {mode!r}")
     if not data:
         raise ImageError("empty_file", name)
+    if len(data) > max_bytes:
+        raise ImageError("too_many_bytes", f"{name}: {len(data)} > {max_bytes} bytes")
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:

@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 from core import atomic
+from core.errors import InksetError
+from core.names import check_name, inside
 from preprocess.release import conventions
 from preprocess.release.build import CARD_FILE
 from preprocess.release.verify import check_release, verify_release
@@ -15,7 +17,9 @@ from . import rebuild_index
 # the viewer's rows too, but no thumbnail sheets: the images are not ours to share
 METADATA_FILES = ("manifest.parquet", "labels.json", "README.md", "card.html",
                   "label_histogram.png", "_info.json", "sizes.json", "croissant.json",
-                  "inkset.css", "viewer.html", "viewer.js", "viewer_data.js")
+                  "inkset.css", "viewer.html", "viewer.js", "viewer_data.js",
+                  # keys and hashes only (the thumbnail strips, near_duplicates.png, stay home)
+                  "near_duplicates.json", "near_duplicates.parquet")
 
 
 def publish(release_dir: Path, locks_dir: Path, published_root: Path,
@@ -23,17 +27,30 @@ def publish(release_dir: Path, locks_dir: Path, published_root: Path,
     """Publish a release as its card says: a lock of the full release, or (share =
     "metadata-only", unless `with_images`) a metadata-only export under
     `published_root/<dataset>/<version>/` and the lock of that. Returns the lock path."""
-    card = json.loads((check_release(release_dir) / CARD_FILE).read_text())
+    card = _card(check_release(release_dir))
     if card.get("share") == "metadata-only" and not with_images:
         release_dir = export_metadata_only(
-            release_dir, published_root / card["name"] / card["version"])
+            release_dir, inside(published_root, card["name"], card["version"]))
     return write_lock(release_dir, locks_dir)
+
+
+def _card(release_dir: Path) -> dict:
+    """The release card, its name and version checked: they name folders and files here."""
+    try:
+        card = json.loads((release_dir / CARD_FILE).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InksetError(f"{release_dir / CARD_FILE}: not valid JSON ({error})") from None
+    if not isinstance(card, dict):
+        raise InksetError(f"{release_dir / CARD_FILE}: not a JSON object")
+    check_name(card.get("name"), "dataset name", str(release_dir / CARD_FILE))
+    check_name(card.get("version"), "version", str(release_dir / CARD_FILE))
+    return card
 
 
 def write_lock(release_dir: Path, locks_dir: Path) -> Path:
     """Verify the release, then record its shard names, sizes and sha256 in `locks_dir`."""
     verify_release(release_dir)
-    card = json.loads((release_dir / CARD_FILE).read_text())
+    card = _card(release_dir)
     sums = conventions.read_checksums(release_dir)
     lock = {
         "name": card["name"], "version": card["version"], "created": card["created"],
@@ -44,7 +61,7 @@ def write_lock(release_dir: Path, locks_dir: Path) -> Path:
                   for name, digest in sorted(sums.items())},
     }
     locks_dir.mkdir(parents=True, exist_ok=True)
-    path = locks_dir / f"{card['name']}-{card['version']}.lock.json"
+    path = inside(locks_dir, f"{card['name']}-{card['version']}.lock.json")
     atomic.write_json(path, lock)
     return path
 
@@ -67,5 +84,5 @@ def export_metadata_only(release_dir: Path, out_dir: Path) -> Path:
     card = json.loads((release_dir / CARD_FILE).read_text())
     card.update(metadata_only=True, shards={},
                 sha256sums=conventions.file_digest(out_dir / "SHA256SUMS"))
-    atomic.write_json(out_dir / CARD_FILE, card)
+    atomic.write_json(out_dir / CARD_FILE, conventions.sealed(card))
     return out_dir

@@ -13,6 +13,7 @@ import fsspec
 
 from core import atomic
 from core.errors import InksetError
+from core.names import check_name, inside
 from preprocess.release import conventions
 from preprocess.release.build import CARD_FILE
 
@@ -69,6 +70,30 @@ def _in_place(fs, path: str, size: int, digest: str) -> bool:
     return info.get("size") == size and _remote_sha256(fs, path) == digest
 
 
+def _whole_card(data: bytes) -> bool:
+    """True for a complete release card (JSON whose seal matches); a publish killed while
+    writing the card leaves a partial one, which the next publish replaces instead of refusing."""
+    try:
+        card = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(card, dict) and card.get(conventions.SEAL_FIELD) == \
+        conventions.card_digest(card)
+
+
+def _put(fs, local: Path, target: str, atomic_name: bool) -> None:
+    """Upload one file. The markers (SHA256SUMS, the card) go to a temporary name first and are
+    renamed into place, so a reader never sees half of one: on object stores the rename is a
+    server-side copy of an object that is already whole; on file:// it is a rename."""
+    if not atomic_name:
+        fs.put_file(str(local), target)  # shards: resumed by their sha256 if cut short
+        return
+    head, _, name = target.rpartition("/")
+    temp = f"{head}/.{name}.partial"
+    fs.put_file(str(local), temp)
+    fs.mv(temp, target)
+
+
 def publish_to(release_dir: Path, url: str, *, endpoint_url: str | None = None,
                on_copied: Callable[[str], None] | None = None) -> Transfer:
     """Copy a complete release to `url`; objects already there with the same bytes are skipped.
@@ -85,7 +110,7 @@ def publish_to(release_dir: Path, url: str, *, endpoint_url: str | None = None,
         remote_card = fs.cat_file(f"{root}/{CARD_FILE}")
     except FileNotFoundError:
         remote_card = None
-    if remote_card is not None and remote_card != local_card:
+    if remote_card is not None and remote_card != local_card and _whole_card(remote_card):
         raise InksetError(f"{url}: already holds another release ({CARD_FILE} differs); "
                           "published releases are never rewritten")
     fs.makedirs(root, exist_ok=True)  # a directory for file://; the bucket must exist for s3://
@@ -97,7 +122,7 @@ def publish_to(release_dir: Path, url: str, *, endpoint_url: str | None = None,
         if _in_place(fs, target, size, conventions.file_digest(local)):
             done.skipped.append(name)
             continue
-        fs.put_file(str(local), target)
+        _put(fs, local, target, atomic_name=name in (SUMS_FILE, CARD_FILE))
         done.copied.append(name)
         done.bytes += size
         if on_copied:
@@ -108,10 +133,15 @@ def publish_to(release_dir: Path, url: str, *, endpoint_url: str | None = None,
     return done
 
 
-def _checked_name(url: str, name: str) -> str:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise InksetError(f"{url}: {SUMS_FILE} lists an unsafe file name {name!r}")
-    return name
+def _sums_lines(url: str, sums_bytes: bytes) -> list[tuple[str, str]]:
+    """(sha256, name) per SHA256SUMS line, each name a plain file name (core/names.py)."""
+    lines = []
+    for number, line in enumerate(sums_bytes.decode("utf-8", "replace").splitlines(), 1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            raise InksetError(f"{url}/{SUMS_FILE}: line {number} is not '<sha256>  <name>'")
+        lines.append((digest, check_name(name, "file name", f"{url}/{SUMS_FILE}")))
+    return lines
 
 
 def fetch(url: str, out_dir: Path, *, endpoint_url: str | None = None) -> Transfer:
@@ -122,16 +152,23 @@ def fetch(url: str, out_dir: Path, *, endpoint_url: str | None = None) -> Transf
         sums_bytes = fs.cat_file(f"{root}/{SUMS_FILE}")
     except FileNotFoundError as error:
         raise InksetError(f"{url}: no complete release there ({error})") from None
-    card = json.loads(card_bytes)
+    try:
+        card = json.loads(card_bytes)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InksetError(f"{url}/{CARD_FILE}: not valid JSON ({error})") from None
+    if not isinstance(card, dict) or card.get(conventions.SEAL_FIELD) != \
+            conventions.card_digest(card):
+        raise InksetError(f"{url}/{CARD_FILE}: not a sealed release card (edited, or not a "
+                          "release)")
     if hashlib.sha256(sums_bytes).hexdigest() != card.get("sha256sums"):
         raise InksetError(f"{url}/{SUMS_FILE}: sha256 does not match the one in {CARD_FILE}")
+    lines = _sums_lines(url, sums_bytes)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = Transfer(copied=[], skipped=[])
     started = time.perf_counter()
-    for line in sums_bytes.decode("utf-8").splitlines():
-        digest, name = line.split("  ", 1)
-        local = out_dir / _checked_name(url, name)
+    for digest, name in lines:
+        local = inside(out_dir, name)
         if local.is_file() and conventions.file_digest(local) == digest:
             done.skipped.append(name)  # an earlier, interrupted fetch got this one
             continue

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import random
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from core.errors import InksetError
 
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -23,7 +26,11 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 
 def rng_states() -> dict[str, Any]:
-    states = {"python": random.getstate(), "numpy": np.random.get_state(),
+    """Every RNG's state as tensors and plain values (numpy's array as a list), so a checkpoint
+    loads with weights_only=True."""
+    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    states = {"python": random.getstate(),
+              "numpy": (kind, keys.tolist(), int(position), int(has_gauss), float(gauss)),
               "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()
@@ -32,7 +39,8 @@ def rng_states() -> dict[str, Any]:
 
 def restore_rng(states: dict[str, Any]) -> None:
     random.setstate(states["python"])
-    np.random.set_state(states["numpy"])
+    kind, keys, *rest = states["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), *rest))
     torch.set_rng_state(states["torch"])
     if "cuda" in states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(states["cuda"])
@@ -49,6 +57,20 @@ def save(path: Path, **state: Any) -> None:
     os.replace(temp, path)
 
 
+TRUSTED_ENV = "INKSET_TRUSTED_CHECKPOINT"
+
+
 def load(path: Path) -> dict[str, Any]:
-    # our own files: full pickles (optimizer, RNG states), not only tensors
-    return torch.load(path, map_location="cpu", weights_only=False)
+    """A checkpoint, read with weights_only=True: tensors and plain values, never code (a run
+    dir may come from someone else). A file the user names in $INKSET_TRUSTED_CHECKPOINT (an
+    older checkpoint with numpy objects in it) is read in full."""
+    path = Path(path)
+    trusted = os.environ.get(TRUSTED_ENV)
+    if trusted and Path(trusted).resolve() == path.resolve():
+        return torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise InksetError(f"{path}: holds objects other than tensors and plain values, so it is "
+                          f"not loaded; if you made it yourself, "
+                          f"set {TRUSTED_ENV}={path}") from None

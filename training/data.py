@@ -69,6 +69,10 @@ def _key_in(keys: frozenset[str], raw: dict) -> bool:
     return raw["__key__"] in keys
 
 
+def _key_not_in(keys: frozenset[str], raw: dict) -> bool:
+    return raw["__key__"] not in keys
+
+
 def _stack(values: list) -> torch.Tensor:
     """np.stack (~5x faster than torch.stack on uint8 images here) straight into shared memory
     when inside a loader worker, as torch's default_collate does: the batch then crosses to the
@@ -141,6 +145,8 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
     stages += [wds.split_by_worker, wds.tarfile_to_samples()]
     if keys is not None:
         stages.append(wds.select(functools.partial(_key_in, frozenset(keys))))
+    if release.excluded:  # data.exclude_near_duplicates
+        stages.append(wds.select(functools.partial(_key_not_in, release.excluded)))
     stages += [wds.detshuffle(shuffle_buffer, min(shuffle_buffer, 100), seed=seed, epoch=epoch - 1),
                EpochMap(transform, epoch),
                wds.batched(batch_size, collation_fn=collate, partial=not resampled),
@@ -177,7 +183,7 @@ class ExactSplit(Dataset):
             order = manifest[manifest["split"] == split]["key"].tolist()  # = tar order
             self.parts.append(part)
             self.index += [(len(self.parts) - 1, i, key) for i, key in enumerate(order)
-                           if keys is None or key in keys]
+                           if (keys is None or key in keys) and key not in release.excluded]
 
     def __len__(self) -> int:
         return len(self.index)

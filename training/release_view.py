@@ -1,6 +1,7 @@
 """A finished release as training sees it: card, labels, shards per split, and its fingerprint."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ class ReleaseInfo:
     counts: dict[str, int]                    # split -> samples
     members: list[str] = field(default_factory=list)
     checksums_sha256: str = ""                # sha256 of SHA256SUMS: names the exact bytes trained on
+    excluded: frozenset[str] = frozenset()    # keys training and evaluation leave out
 
     @property
     def splits(self) -> list[str]:
@@ -52,6 +54,17 @@ class ReleaseInfo:
     def describe(self) -> dict:
         return {"dataset": self.dataset, "version": self.version, "path": str(self.path),
                 "sha256_of_SHA256SUMS": self.checksums_sha256, "samples": self.counts}
+
+
+def without_near_duplicates(release: ReleaseInfo) -> ReleaseInfo:
+    """The release less the near-duplicates that straddle its splits (`exclude_keys` of
+    near_duplicates.json: each straddling group keeps its members in its first split only)."""
+    path = release.path / "near_duplicates.json"
+    if not path.is_file():
+        raise InksetError(f"{release.path} has no near_duplicates.json (built before perceptual "
+                          f"hashes): rebuild it, or set data.exclude_near_duplicates = false")
+    return dataclasses.replace(
+        release, excluded=frozenset(json.loads(path.read_text())["exclude_keys"]))
 
 
 def open_release(path: str | Path) -> ReleaseInfo:

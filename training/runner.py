@@ -20,7 +20,7 @@ from .data import ExactSplit, eval_loader, train_loader, train_stream
 from .experiments import experiment_class
 from .experiments.base import Experiment
 from .loop import configure_backends, predict_all, train_one_epoch
-from .release_view import ReleaseInfo, open_release
+from .release_view import ReleaseInfo, open_release, without_near_duplicates
 from .scalars import ScalarLog
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def build_experiment(cfg: dict) -> Experiment:
     release = open_release(cfg["data"]["release"])
+    if cfg["data"].get("exclude_near_duplicates"):
+        release = without_near_duplicates(release)
     return experiment_class(cfg["experiment"])(cfg, release)
 
 
@@ -144,6 +146,8 @@ def fit_repeat(experiment: Experiment, repeat: int, run_dir: Path, d: distribute
     experiment.repeat = repeat
     saved = _restore_or_setup(experiment, checkpoint_path(run_dir, repeat), resume)
     if saved is not None and saved["finished"]:
+        if d.main and saved.get("record"):  # its last row, if the kill came before it
+            append_metrics(run_dir, saved["record"])
         log.info("repeat %d finished earlier; skipped", repeat)
         return
     training = _Repeat(experiment, repeat, run_dir, d, saved)
@@ -241,6 +245,8 @@ class _Repeat:
         checkpoint.restore_rng(saved["rng"])
         self.start, self.best, self.stale = saved["epoch"] + 1, saved["best"], saved["stale"]
         self.optimizer_steps = saved.get("optimizer_steps", 0)
+        if self.d.main and saved.get("record"):  # the checkpoint holds its epoch's metrics row:
+            append_metrics(self.run_dir, saved["record"])  # a kill between the two loses none
         log.info("repeat %d resumes at epoch %d", self.repeat, self.start)
 
     def _wrap(self, model: torch.nn.Module) -> torch.nn.Module:
@@ -291,7 +297,8 @@ class _Repeat:
         patience = self.run["early_stop_patience"]
         stop = bool(patience) and self.stale >= patience
         if self.d.main:
-            self._save_last(epoch, finished=stop or epoch == self.optim["epochs"] - 1)
+            self._save_last(epoch, finished=stop or epoch == self.optim["epochs"] - 1,
+                            record=record)
             append_metrics(self.run_dir, record)
             self.scalars.write(record)
             self._log_epoch(record, epoch)
@@ -301,7 +308,7 @@ class _Repeat:
                      epoch, self.stale)
         return stop
 
-    def _save_last(self, epoch: int, finished: bool) -> None:
+    def _save_last(self, epoch: int, finished: bool, record: dict) -> None:
         checkpoint.save(checkpoint_path(self.run_dir, self.repeat),
                         model=checkpoint.unwrap(self.model).state_dict(),
                         optimizer=self.optimizer.state_dict(),
@@ -310,7 +317,8 @@ class _Repeat:
                         epoch=epoch, rng=checkpoint.rng_states(), best=self.best,
                         stale=self.stale, finished=finished,
                         optimizer_steps=self.optimizer_steps,
-                        experiment_state=self.experiment.state, config=self.experiment.cfg)
+                        experiment_state=self.experiment.state, config=self.experiment.cfg,
+                        record=record)
 
     def _log_epoch(self, record: dict, epoch: int) -> None:
         metric = self.experiment.primary_metric

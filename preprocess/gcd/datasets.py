@@ -16,8 +16,9 @@ from PIL import Image
 
 from core.raw_rows import current_rows
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, ReleaseSpec, Sample, Unit
-from preprocess.splits import split_by_hash
+from preprocess.splits import near_duplicate_links, split_by_hash, unify_splits
 
 from .labels import CoverLabels, cover_labels, genres, slug, top_labels
 from .options import GcdOptions
@@ -93,13 +94,17 @@ def plan(raw_gcd: Path, options: GcdOptions, names: Names, team: str | None = No
         definition={**options.definition, "team": team}, license=LICENSE,
         attribution=ATTRIBUTION, description=options.description + (f" Team: {team}."
                                                                     if team else ""),
-        source_snapshot={"issues": len(table), "raw_gcd": str(raw_gcd)}, share=options.share)
+        source_snapshot={"issues": len(table), "raw_gcd": str(raw_gcd)}, share=options.share,
+        near_duplicates=options.near_duplicates,
+        near_duplicate_radius=options.near_duplicate_radius)
+    series_split = _series_splits([row for row, _ in rows], Path(raw_gcd), options)
     planned: list[tuple[str, str, dict, CoverLabels, dict]] = []
     items: list[Unit | Dropped] = []
     for row, labels in rows:
         key = f"gcd-i{int(row['issue_id'])}-c{int(row['cover_id'])}" \
             if pd.notna(row.get("cover_id")) else f"gcd-i{int(row['issue_id'])}-nocover"
-        split = split_of(row.get("series_id"), options.split_fractions, options.seed)
+        split = series_split.get(_series(row)) or \
+            split_of(row.get("series_id"), options.split_fractions, options.seed)
         chosen = _labels(row, labels, sets, team)
         path = Path(raw_gcd) / "covers" / f"{int(row['cover_id'] or 0) // 1000}" / \
             f"{int(row['cover_id'] or 0)}.jpg" if pd.notna(row.get("cover_id")) else None
@@ -114,6 +119,30 @@ def plan(raw_gcd: Path, options: GcdOptions, names: Names, team: str | None = No
     log.info("%s: %d units, %d dropped", dataset, sum(isinstance(i, Unit) for i in items),
              sum(isinstance(i, Dropped) for i in items))
     return spec, items
+
+
+def _series(row: dict) -> int | None:
+    return int(row["series_id"]) if pd.notna(row.get("series_id")) else None
+
+
+def _cover_path(raw_gcd: Path, cover_id) -> Path:
+    return raw_gcd / "covers" / str(int(cover_id) // 1000) / f"{int(cover_id)}.jpg"
+
+
+def _series_splits(rows: list[dict], raw_gcd: Path, options: GcdOptions) -> dict[int, str]:
+    """A split per series; series with near-duplicate covers between them (variants, reprints,
+    re-scans) share the split of the smallest one, so no near-duplicate pair crosses splits."""
+    series = {_series(row) for row in rows} - {None}
+    by_series = {s: split_of(s, options.split_fractions, options.seed) for s in series}
+    if options.near_duplicate_splits == "report":
+        return by_series
+    stored = [row for row in rows if _series(row) is not None and pd.notna(row.get("cover_id"))
+              and row.get("cover_status") in STORED]
+    paths = [_cover_path(raw_gcd, row["cover_id"]) for row in stored]
+    present = [(path, _series(row)) for path, row in zip(paths, stored) if path.exists()]
+    links = near_duplicate_links([p for p, _ in present], [s for _, s in present],
+                                 options.near_duplicate_radius)
+    return unify_splits(by_series, links)
 
 
 def _source_ids(row: dict) -> dict:
@@ -193,4 +222,5 @@ def render(payload: dict) -> list[Sample | Dropped]:
     return [Sample(key=payload["key"], split=payload["split"], image=encode_image(image, "jpg"),
                    labels=payload["labels"], meta=payload["meta"], source_sha256=digest,
                    source_ids=payload["source_ids"], width=image.width, height=image.height,
-                   original_width=width, original_height=height, dedup=digest)]
+                   original_width=width, original_height=height, dedup=digest,
+                   **sample_hashes(image))]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from core.definitions import DefinitionError, choose, definition_path, read_options
 from preprocess.images import RESIZE_MODES
+from preprocess.near_duplicates import DEFAULT_RADIUS
 
 KINDS = ("covers", "team")
 REBALANCE = ("none", "cap", "weights")
@@ -28,6 +29,12 @@ class GcdOptions:
     label_cap: int = 500
     description: str = ""
     share: str = "full"  # "metadata-only": `inkset publish` exports ids, URLs and labels only
+    near_duplicates: str = "keep"               # keep | drop (docs/near_duplicates.md)
+    near_duplicate_radius: int = DEFAULT_RADIUS  # pHash bits
+    # "group": series with near-duplicate covers between them share a split; "report": splits by
+    # series alone, straddling groups listed on the card (the training replicas: their covers
+    # share one template, so near-duplicates chain most series together)
+    near_duplicate_splits: str = "group"
     definition: dict = field(default_factory=dict)
 
     @classmethod
@@ -36,6 +43,8 @@ class GcdOptions:
         choose("kind", options.kind, KINDS, name)
         choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
         choose("rebalance", options.rebalance, REBALANCE, name)
+        choose("near_duplicates", options.near_duplicates, ("keep", "drop"), name)
+        choose("near_duplicate_splits", options.near_duplicate_splits, ("group", "report"), name)
         fractions = options.split_fractions
         if not fractions or any(v < 0 for v in fractions.values()) or \
                 abs(sum(fractions.values()) - 1) > 1e-6:

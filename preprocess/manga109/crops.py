@@ -8,6 +8,7 @@ from typing import Any
 
 from preprocess.images import (ImageError, decode_image, encode_image, fit_scaled, resize_image,
                                sha256_hex)
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, Sample
 
 
@@ -58,7 +59,8 @@ def render_image(payload: tuple[str, str, str, tuple[Crop, ...]]) -> list[Sample
             key=crop.key, split=crop.split, image=encode_image(out), labels=crop.labels,
             meta=crop.meta, text=crop.text, source_sha256=digest, source_ids=crop.source_ids,
             width=out.width, height=out.height,
-            original_width=crop.box[2] - crop.box[0], original_height=crop.box[3] - crop.box[1], dedup=f"{digest}:{crop.box}"))
+            original_width=crop.box[2] - crop.box[0], original_height=crop.box[3] - crop.box[1], dedup=f"{digest}:{crop.box}",
+            **sample_hashes(out)))
     return samples
 
 

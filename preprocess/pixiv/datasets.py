@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from preprocess.release import Dropped, ReleaseSpec, Unit
+from preprocess.splits import near_duplicate_links, unify_splits
 
 from .options import PixivOptions
 from .render import PageJob, render_page
@@ -54,6 +55,10 @@ def plan(raw_dir: Path, options: PixivOptions) -> tuple[ReleaseSpec, list[Unit |
     items = list(items)
     splits = assign_splits(zip(rows["user_id"], rows["illust_id"]), options.splits, options.seed,
                            options.split_method)
+    if options.near_duplicate_splits == "group":  # re-uploads and crops share one split
+        paths = [_job(row, "", {}, raw_dir, options).path for row in rows.itertuples()]
+        splits = unify_splits(splits, near_duplicate_links(
+            paths, [int(i) for i in rows["illust_id"]], options.near_duplicate_radius))
     definition = dict(options.definition)
     if options.kind == "artists":
         label_sets = {"artist": tuple(str(u) for u in sorted(rows["user_id"].unique()))}
@@ -75,7 +80,8 @@ def plan(raw_dir: Path, options: PixivOptions) -> tuple[ReleaseSpec, list[Unit |
         label_sets=label_sets, cls_label_set=next(iter(label_sets)), multi_label_sets=multi,
         definition=definition, description=options.description, license=options.license,
         attribution=ATTRIBUTION, source_snapshot=_snapshot(all_rows, raw_dir),
-        share=options.share)
+        share=options.share, near_duplicates=options.near_duplicates,
+        near_duplicate_radius=options.near_duplicate_radius)
     log.info("%s: %d pages planned, %d dropped before rendering", options.dataset,
              len(rows), sum(isinstance(i, Dropped) for i in items))
     return spec, items

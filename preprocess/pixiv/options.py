@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from core.definitions import (DefinitionError, choose, definition_path, manifests_dir,
                               read_options)
 
+from preprocess.near_duplicates import DEFAULT_RADIUS
+
 from .splits import METHODS
 
 RESIZE_MODES = ("squash", "center_crop", "border")
@@ -42,6 +44,9 @@ class PixivOptions:
     description: str = ""
     license: str = ""
     share: str = "metadata-only"  # Pixiv's terms: images are not ours to redistribute
+    near_duplicates: str = "keep"               # keep | drop (docs/near_duplicates.md)
+    near_duplicate_radius: int = DEFAULT_RADIUS  # pHash bits
+    near_duplicate_splits: str = "group"        # group: linked illusts share a split | report
     definition: dict = field(default_factory=dict)
 
     @classmethod
@@ -55,6 +60,8 @@ class PixivOptions:
         choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
         choose("max_x_restrict", options.max_x_restrict, (0, 1, 2), name)
         choose("split_method", options.split_method, METHODS, name)
+        choose("near_duplicates", options.near_duplicates, ("keep", "drop"), name)
+        choose("near_duplicate_splits", options.near_duplicate_splits, ("group", "report"), name)
         if abs(sum(f for _, f in options.splits) - 1.0) > 1e-6 or any(
                 f < 0 for _, f in options.splits):
             raise DefinitionError(f"{definition_path(name)}: split fractions must be >= 0 and "

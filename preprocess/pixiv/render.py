@@ -9,6 +9,7 @@ from typing import Any
 from PIL import Image
 
 from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.perceptual import sample_hashes
 from preprocess.release import Dropped, Sample
 
 from .uniform import near_uniform
@@ -90,5 +91,5 @@ def render_page(job: PageJob) -> list[Sample | Dropped]:
                           labels=job.labels, meta={**job.meta, "crop": crop},
                           source_sha256=job.sha256, source_ids=job.source_ids,
                           width=resized.width, height=resized.height, dedup=f"{job.sha256}-{crop}",
-                          **sizes))
+                          **sizes, **sample_hashes(resized)))
     return out

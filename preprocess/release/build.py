@@ -21,7 +21,7 @@ from core.code_version import code_version
 from core.errors import InksetError
 from preprocess import takedowns
 
-from . import card, changes, conventions, croissant, shards
+from . import card, changes, conventions, croissant, near_duplicates, shards
 from .fingerprint import plan_fingerprint
 from .rendering import Render, render_units
 from .samples import Dropped, Sample, Unit
@@ -199,13 +199,16 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         counts.setdefault(split if isinstance(split, str) else "(none)", {})[status] = int(n)
     changed = changes.compute_changes(release_dir, manifest, spec.dataset)
     changes.write_changes(release_dir, changed)
+    previous = changed["previous_version"]
+    near_duplicates.analyse(release_dir, manifest, spec.splits, spec.near_duplicate_radius,
+                            release_dir.parent / previous if previous else None)
     card.write_card(release_dir, spec, manifest, counts, shard_counts, changed)
     croissant.write_croissant(release_dir, spec, manifest)
     (release_dir / BUILD_MARKER).unlink(missing_ok=True)
     listed = sorted(p.name for p in release_dir.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.name != "SHA256SUMS")
     conventions.write_checksums(release_dir, listed)
-    atomic.write_json(release_dir / CARD_FILE, {
+    atomic.write_json(release_dir / CARD_FILE, conventions.sealed({
         "name": spec.dataset, "version": spec.version, "description": spec.description,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "definition_hash": definition_hash(spec.definition), "plan_fingerprint": fingerprint,
@@ -218,7 +221,7 @@ def _finish(release_dir: Path, spec: ReleaseSpec, manifest: pd.DataFrame,
         "counts": counts,
         "shards": {split: [name for name, _ in lst] for split, lst in shard_counts.items()},
         "sha256sums": conventions.file_digest(release_dir / "SHA256SUMS"),
-    })
+    }))
     versions.write_latest(release_dir.parent, spec.version)  # last: readers see whole releases
     log.info("release complete: %s", release_dir)
     return ReleaseResult(path=release_dir, counts=counts)

@@ -14,6 +14,7 @@ import pandas as pd
 from core import atomic, pages
 
 from . import card_figures, hf_card, label_names, thumbs, viewer
+from .near_duplicates import card_section as near_duplicate_section
 from .spec import ReleaseSpec
 
 HISTOGRAM_TOP = card_figures.HISTOGRAM_TOP
@@ -44,6 +45,15 @@ class CardContext:
 # Extra sections, appended before the licence: functions of a CardContext returning a
 # CardSection, or None to add nothing. Another module registers its own with one line.
 EXTRA_SECTIONS: list[Callable[[CardContext], CardSection | None]] = []
+
+
+def _near_duplicates(context: CardContext) -> CardSection:
+    """Groups, pairs across splits and with the previous version (docs/near_duplicates.md)."""
+    lines, fragment = near_duplicate_section(context.release_dir)
+    return CardSection("Near-duplicates", "\n".join(lines), fragment)
+
+
+EXTRA_SECTIONS.append(_near_duplicates)
 
 
 def label_counts(manifest: pd.DataFrame, spec: ReleaseSpec) -> dict[str, Counter]:

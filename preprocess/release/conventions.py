@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -51,8 +52,30 @@ def write_checksums(release_dir: Path, names: Sequence[str]) -> None:
 
 
 def read_checksums(release_dir: Path) -> dict[str, str]:
+    """name -> sha256 of SHA256SUMS; ValueError naming the line when it is not that format."""
     sums = {}
-    for line in (release_dir / "SHA256SUMS").read_text().splitlines():
-        digest, name = line.split("  ", 1)
+    text = (release_dir / "SHA256SUMS").read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            raise ValueError(f"SHA256SUMS line {number} is not '<sha256>  <name>': {line[:80]!r}")
         sums[name] = digest
     return sums
+
+
+# The chain of a release (docs/sharing.md, "Trust"): dataset.json seals itself (`card_sha256`,
+# over its canonical JSON without that field) and names the sha256 of SHA256SUMS (`sha256sums`),
+# which lists every other file of the release. Nothing else may lie in the folder.
+SEAL_FIELD = "card_sha256"
+
+
+def card_digest(card: Mapping) -> str:
+    """sha256 of the card's canonical JSON, its own seal left out."""
+    body = {k: v for k, v in card.items() if k != SEAL_FIELD}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def sealed(card: dict) -> dict:
+    """The card with its seal: any later edit of a field (the licence, a count) shows."""
+    return {**card, SEAL_FIELD: card_digest(card)}

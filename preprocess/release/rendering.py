@@ -2,6 +2,7 @@
 one unit becomes that unit's failed rows."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -10,6 +11,8 @@ from multiprocessing import get_context
 from typing import Any, Callable, Iterable, Iterator
 
 from core.errors import without_addresses
+from preprocess.perceptual import hashes_or_none
+from core.lifetime import watch_parent
 
 from .samples import Dropped, Sample, Unit
 
@@ -20,9 +23,20 @@ Render = Callable[[Any], Iterable[Sample | Dropped]]
 def safe_render(render: Render, payload: Any) -> list[Sample | Dropped] | str:
     """Run render; an exception becomes its text, so one bad unit never stops the build."""
     try:
-        return list(render(payload))
+        return [_with_hashes(item) for item in render(payload)]
     except Exception as error:  # noqa: BLE001 - failure of one item is data
         return without_addresses(f"render_error: {type(error).__name__}: {error}")
+
+
+def _with_hashes(item: Sample | Dropped) -> Sample | Dropped:
+    """A sample with its perceptual hashes, computed here, in the render worker, where the build
+    runs in parallel (the writer is one sequential stream)."""
+    if not isinstance(item, Sample) or item.phash is not None:
+        return item
+    hashes = hashes_or_none(item.image)
+    if hashes is None:  # a format Pillow cannot open: the sample ships without hashes
+        return item
+    return dataclasses.replace(item, phash=hashes.phash, dhash=hashes.dhash)
 
 
 def render_units(units: list[Unit], render: Render, workers: int, dask: str | None = None
@@ -47,7 +61,8 @@ def _render_in_processes(units: list[Unit], render: Render, workers: int
     todo: deque = deque((unit, _NOT_YET) for unit in units)
     deaths: Counter = Counter()  # unit id -> worker deaths while it was in flight
     while todo:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                 initializer=watch_parent) as pool:  # die with a killed run
             yield from _render_until_broken(pool, todo, render, 4 * workers, deaths)
 
 

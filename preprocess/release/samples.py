@@ -17,7 +17,7 @@ class Sample:
     `labels` maps a label-set name to a label name (single-label), a list of names (multi-label)
     or None. `dedup` is the identity used to find duplicates (docs/contracts.md §3): usually the
     sha256 of the source bytes for whole-image samples, sha256 + box for crops, None to never
-    dedup.
+    dedup. `phash` / `dhash` find near-duplicates (docs/near_duplicates.md).
     """
 
     key: str
@@ -33,6 +33,9 @@ class Sample:
     original_width: int | None = None
     original_height: int | None = None
     dedup: str | None = None
+    # perceptual hashes of `image` (preprocess/perceptual.py); the renderer's worker fills them
+    phash: str | None = None
+    dhash: str | None = None
 
     def __post_init__(self) -> None:
         check_key(self.key)

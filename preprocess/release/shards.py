@@ -19,7 +19,8 @@ from .spec import ReleaseSpec
 
 # img2dataset's per-shard columns, then inkset's own
 SHARD_COLUMNS = ("key", "status", "error_message", "width", "height", "original_width",
-                 "original_height", "sha256", "split", "labels", "source_ids", "dedup")
+                 "original_height", "sha256", "split", "labels", "source_ids", "dedup",
+                 "phash", "dhash")
 
 
 def shard_name(split: str, index: int) -> str:
@@ -57,6 +58,8 @@ def row_for(item: Sample | Dropped) -> dict[str, Any]:
         "source_ids": json.dumps(dict(item.source_ids), sort_keys=True, ensure_ascii=False,
                                  default=str),
         "dedup": item.dedup if is_sample else None,
+        "phash": item.phash if is_sample else None,  # docs/near_duplicates.md
+        "dhash": item.dhash if is_sample else None,
     }
 
 

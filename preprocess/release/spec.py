@@ -8,9 +8,11 @@ from typing import Any, Mapping, Sequence
 
 from core.keys import KEY_PATTERN
 from preprocess.images import ENCODINGS
+from preprocess.near_duplicates import DEFAULT_RADIUS
 
 
 SHARE_MODES = ("full", "metadata-only")
+NEAR_DUPLICATE_MODES = ("keep", "drop")
 
 
 def definition_hash(definition: Mapping[str, Any]) -> str:
@@ -50,6 +52,10 @@ class ReleaseSpec:
     # shuffle buffer hold many titles / series / artists, not one (sorted keys group them);
     # None writes units in id order (releases built before order_seed existed)
     order_seed: int | None = 0
+    # near-duplicates (docs/near_duplicates.md): "keep" them (reported on the card) or "drop"
+    # every sample within `near_duplicate_radius` pHash bits of one already kept
+    near_duplicates: str = "keep"
+    near_duplicate_radius: int = DEFAULT_RADIUS
 
     def __post_init__(self) -> None:
         for name, value in (("dataset", self.dataset), ("version", self.version)):
@@ -58,6 +64,12 @@ class ReleaseSpec:
                 raise ValueError(f"{name} {value!r}: use letters, digits, '-', '_' and '.' only")
         if self.share not in SHARE_MODES:
             raise ValueError(f"share must be one of {list(SHARE_MODES)}, not {self.share!r}")
+        if self.near_duplicates not in NEAR_DUPLICATE_MODES:
+            raise ValueError(f"near_duplicates must be one of {list(NEAR_DUPLICATE_MODES)}, not "
+                             f"{self.near_duplicates!r}")
+        if not 0 <= self.near_duplicate_radius < 64:
+            raise ValueError(f"near_duplicate_radius must be 0..63 bits, not "
+                             f"{self.near_duplicate_radius}")
         if not self.splits or len(set(self.splits)) != len(self.splits):
             raise ValueError(f"splits must be distinct and non-empty, got {list(self.splits)}")
         for split in self.splits:

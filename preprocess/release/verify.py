@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import InksetError
+from core.names import UnsafeName, check_name, check_shard_name
 from preprocess import takedowns
 
 from . import conventions
@@ -31,13 +32,48 @@ def check_release(release_dir: Path) -> Path:
     return release_dir
 
 
+def _read(release_dir: Path, name: str, read):
+    """read(path) of one release file; a missing or unreadable one is a VerificationError line."""
+    path = release_dir / name
+    if not path.is_file():
+        raise VerificationError(f"{release_dir}: {name} is missing")
+    try:
+        return read(path)
+    except (ValueError, OSError, UnicodeDecodeError) as error:  # bad JSON, truncated parquet
+        raise VerificationError(f"{path}: unreadable ({type(error).__name__}: "
+                                f"{str(error).splitlines()[0] if str(error) else ''})") from None
+
+
+def _json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def verify_release(release_dir: Path) -> dict[str, int]:
     """Check `release_dir` completely; return samples per split, or raise VerificationError."""
     release_dir = check_release(release_dir)
+    try:
+        return _verify(release_dir)
+    except (KeyError, TypeError, AttributeError) as error:  # a field missing or of the wrong type
+        raise VerificationError(f"{release_dir}: a release file lacks or mistypes {error}") \
+            from None
+
+
+def _verify(release_dir: Path) -> dict[str, int]:
     problems: list[str] = []
-    card = json.loads((release_dir / CARD_FILE).read_text())
+    card = _read(release_dir, CARD_FILE, _json)
+    if not isinstance(card, dict):
+        raise VerificationError(f"{release_dir / CARD_FILE}: not a JSON object")
+    if card.get(conventions.SEAL_FIELD) != conventions.card_digest(card):
+        problems.append(f"{CARD_FILE} was edited after the release was written (its "
+                        f"{conventions.SEAL_FIELD} does not match its content)")
     _check_sums(release_dir, card, problems)
-    manifest = pd.read_parquet(release_dir / "manifest.parquet")
+    try:  # the files the count checks need: one missing or broken ends the check here
+        manifest = _read(release_dir, "manifest.parquet", pd.read_parquet)
+        info = _read(release_dir, "_info.json", _json)["splits"]
+        sizes = _read(release_dir, "sizes.json", _json)
+    except VerificationError as error:
+        problems.append(str(error).removeprefix(f"{release_dir}: "))
+        _raise(release_dir, problems)
     if manifest["key"].duplicated().any():
         problems.append(f"manifest repeats keys: {sorted(manifest.loc[manifest['key'].duplicated(), 'key'])[:5]}")
     kept = manifest[manifest["status"] == "success"]
@@ -49,11 +85,14 @@ def verify_release(release_dir: Path) -> dict[str, int]:
                         f"{takedowns.takedowns_path()}: {shipped[:10]}")
     expected = kept.groupby("shard")["key"].apply(set).to_dict()
     members = set(card["members"])
-    info = json.loads((release_dir / "_info.json").read_text())["splits"]
-    sizes = json.loads((release_dir / "sizes.json").read_text())
     per_split: dict[str, int] = defaultdict(int)
     for split, shard_names in card["shards"].items():
         for name in shard_names:
+            try:
+                check_shard_name(name, CARD_FILE)
+            except UnsafeName as error:
+                problems.append(str(error))
+                continue
             keys = _check_shard(release_dir / name, members, problems)
             if keys != expected.get(name, set()):
                 problems.append(f"{name}: holds {len(keys)} samples, manifest says "
@@ -66,21 +105,47 @@ def verify_release(release_dir: Path) -> dict[str, int]:
         if per_split[split] != card["counts"].get(split, {}).get("success", 0):
             problems.append(f"split {split}: {per_split[split]} samples in shards, card says "
                             f"{card['counts'].get(split, {}).get('success', 0)}")
-    if problems:
-        raise VerificationError(f"{release_dir}: {len(problems)} problem(s):\n  "
-                                + "\n  ".join(problems))
+    _raise(release_dir, problems)
     return dict(per_split)
 
 
+def _raise(release_dir: Path, problems: list[str]) -> None:
+    if problems:
+        raise VerificationError(f"{release_dir}: {len(problems)} problem(s):\n  "
+                                + "\n  ".join(dict.fromkeys(problems)))
+
+
 def _check_sums(release_dir: Path, card: dict, problems: list[str]) -> None:
-    if conventions.file_digest(release_dir / "SHA256SUMS") != card["sha256sums"]:
+    """The chain: the card names SHA256SUMS's digest, SHA256SUMS lists every other file."""
+    sums = _read(release_dir, "SHA256SUMS", lambda path: conventions.read_checksums(
+        release_dir))
+    if conventions.file_digest(release_dir / "SHA256SUMS") != card.get("sha256sums"):
         problems.append("SHA256SUMS does not match the sha256 recorded in dataset.json")
-    for name, digest in conventions.read_checksums(release_dir).items():
+    for name in sorted(set(sums) - _safe(sums)):
+        problems.append(f"SHA256SUMS lists an unsafe file name {name!r}")
+    present = {p.name for p in release_dir.iterdir() if not p.name.startswith(".")}
+    unknown = sorted(present - set(sums) - {"SHA256SUMS", CARD_FILE})
+    if unknown:
+        problems.append(f"files no checksum covers (added or left over): {unknown[:10]}")
+    for name, digest in sorted(sums.items()):
+        if name not in _safe(sums):
+            continue
         path = release_dir / name
         if not path.exists():
             problems.append(f"{name}: listed in SHA256SUMS but missing")
         elif conventions.file_digest(path) != digest:
             problems.append(f"{name}: sha256 mismatch (file changed or corrupt)")
+
+
+def _safe(sums: dict[str, str]) -> set[str]:
+    """The listed names that are plain file names (core/names.py): only these are opened."""
+    safe = set()
+    for name in sums:
+        try:
+            safe.add(check_name(name, "file name"))
+        except UnsafeName:
+            pass
+    return safe
 
 
 def _check_shard(path: Path, members: set[str], problems: list[str]) -> set[str]:
@@ -104,7 +169,7 @@ def _check_shard(path: Path, members: set[str], problems: list[str]) -> set[str]
 
 def _check_indexes(release_dir: Path, split: str, shard_names: list[str], info: dict,
                    sizes: dict, problems: list[str]) -> None:
-    index = json.loads((release_dir / f"{split}.shardindex.json").read_text())
+    index = _read(release_dir, f"{split}.shardindex.json", _json)
     listed = [entry["url"] for entry in index["shardlist"]]
     if listed != shard_names:
         problems.append(f"{split}.shardindex.json lists {listed}, card lists {shard_names}")

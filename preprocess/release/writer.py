@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from preprocess.near_duplicates import KeptHashes
+
 from . import shards
 from .samples import Dropped, Sample
 from .spec import ReleaseSpec
@@ -33,6 +35,8 @@ class ReleaseWriter:
         self.done_keys: set[str] = set()
         self._seen_keys: set[str] = set()
         self._dedup_first: dict[str, str] = {}
+        self._near = KeptHashes(spec.near_duplicate_radius) if spec.near_duplicates == "drop" \
+            else None
         self._meta_types: dict[str, str] | None = None
         self._open: dict[str, shards.OpenShard] = {}
         self._next_index = {split: 0 for split in spec.splits}
@@ -51,6 +55,7 @@ class ReleaseWriter:
                 for key, dedup in zip(rows["key"], rows["dedup"]):
                     if dedup is not None:  # only kept samples carry their dedup identity
                         self._dedup_first.setdefault(dedup, key)
+                self._remember_hashes(rows)
                 self.finished[split].append(name)
                 index += 1
             self._next_index[split] = index
@@ -101,7 +106,20 @@ class ReleaseWriter:
             first = self._dedup_first.setdefault(sample.dedup, sample.key)
             if first != sample.key:
                 return _dropped(sample, "duplicate", f"duplicate of {first}")
+        if self._near is not None and sample.phash is not None:
+            near = self._near.first_near(sample.phash, sample.dhash)
+            if near is not None:
+                return _dropped(sample, "duplicate", f"near_duplicate_of:{near}")
+            self._near.add(sample.key, sample.phash, sample.dhash)
         return sample
+
+    def _remember_hashes(self, rows: pd.DataFrame) -> None:
+        """A resumed build drops near-duplicates of the samples its finished shards hold."""
+        if self._near is None or "phash" not in rows:
+            return
+        kept = rows[(rows["status"] == "success") & rows["phash"].notna()]
+        for key, phash, dhash in zip(kept["key"], kept["phash"], kept["dhash"]):
+            self._near.add(key, phash, dhash)
 
     def _write_sample(self, sample: Sample) -> None:
         meta = self._meta(sample)

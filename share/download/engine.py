@@ -13,10 +13,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-import aiohttp
+from core.lifetime import watch_parent
 
-from .fetch import (FetchFailure, Hosts, Job, fetch_and_render, render_and_spool, spool_path,
-                    spooled_outcome)
+from .fetch import (FetchFailure, Hosts, Job, fetch_and_render, open_session, render_and_spool,
+                    spool_path, spooled_outcome)
 from .rules import Rules
 
 
@@ -25,7 +25,8 @@ def _run_in_workers(jobs: Sequence[Job], render: Callable, rules: Rules, workers
     """Hosts without politeness limits (loopback mirrors): each worker fetches and renders its
     own chunks, so no bytes cross processes and the client's CPU is spread over the cores."""
     chunks = [list(jobs[i:i + chunk]) for i in range(0, len(jobs), chunk)]
-    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"),
+                             initializer=watch_parent) as pool:
         window: list = []
         for part in chunks:
             window.append((part, pool.submit(fetch_and_render, render, rules, part, spool)))
@@ -48,7 +49,8 @@ class _Downloader:
         self.failed: list[BaseException] = []
         self.loop = asyncio.new_event_loop()
         self.window_slots: asyncio.Semaphore | None = None  # made on the loop, in its thread
-        self.pool = ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"))
+        self.pool = ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn"),
+                                        initializer=watch_parent)  # die with a killed run
 
     def outcomes(self) -> Iterator[tuple[Job, Any]]:
         """Start the download thread and yield its outcomes in job order; the pool always shuts."""
@@ -99,9 +101,7 @@ class _Downloader:
     async def _download_all(self) -> None:
         # The consumer releases a slot per job it takes, so at most `window` jobs are in flight.
         self.window_slots = window_slots = asyncio.Semaphore(self.window)
-        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
-        timeout = aiohttp.ClientTimeout(total=self.rules.timeout)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        async with open_session(self.rules) as session:
             hosts, tasks = Hosts(self.rules, session), []
             for position, job in enumerate(self.jobs):
                 await window_slots.acquire()

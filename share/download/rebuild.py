@@ -17,7 +17,9 @@ from types import SimpleNamespace
 import pandas as pd
 
 from core.errors import InksetError
+from core.names import check_key_name, check_name, check_shard_name, inside
 from core.paths import work_dirs
+from preprocess.images import ImageLimits
 from preprocess.release import Dropped, ReleaseSpec, Sample, shards
 from preprocess.release.build import CARD_FILE, _finish
 from preprocess.release.verify import verify_release
@@ -55,14 +57,40 @@ def _spec(card: dict, labels: dict) -> ReleaseSpec:
         order_seed=card.get("order_seed"))
 
 
-def recipe_of(card: dict, ext: str) -> Recipe:
+def _read_json(path: Path, shown: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InksetError(f"{shown}/{path.name}: not valid JSON ({error})") from None
+
+
+def _read_parquet(path: Path, shown: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as error:  # pyarrow's errors for a truncated or foreign file
+        raise InksetError(f"{shown}/{path.name}: not a readable parquet file ({error})") from None
+
+
+def _check_names(card: dict, index: pd.DataFrame, shown: str) -> None:
+    """Every name the release gives that becomes a path: dataset, version, shards, keys."""
+    if not isinstance(card, dict):
+        raise InksetError(f"{shown}/{CARD_FILE}: not a JSON object")
+    check_name(card.get("name"), "dataset name", f"{shown}/{CARD_FILE}")
+    check_name(card.get("version"), "version", f"{shown}/{CARD_FILE}")
+    for shard in dict.fromkeys(index["shard"]):
+        check_shard_name(shard, f"{shown}/{INDEX_FILE}")
+    for key in index["key"]:
+        check_key_name(key, f"{shown}/{INDEX_FILE}")
+
+
+def recipe_of(card: dict, ext: str, limits: ImageLimits = ImageLimits()) -> Recipe:
     """The stages' image recipe from the definition (GCD: size, resize_mode; Pixiv: quadrants)."""
     definition = card.get("definition") or {}
     options = definition.get("options") or {}
     quadrants = bool(options.get("quadrants")) and definition.get("kind") == "artists"
     return Recipe(size=tuple(options.get("size", (200, 300))),
                   resize_mode=options.get("resize_mode", "center_crop"),
-                  scale=2 if quadrants else 1, ext=ext)
+                  scale=2 if quadrants else 1, ext=ext, limits=limits)
 
 
 def _local(release: str, endpoint_url: str | None) -> Path:
@@ -100,27 +128,36 @@ def _jobs(index: pd.DataFrame, manifest: pd.DataFrame, recipe: Recipe, sink: Sha
 
 
 def rebuild(release: str, out: Path | None = None, *, workers: int = 2,
-            endpoint_url: str | None = None, rules: Rules | None = None) -> RebuildResult:
+            endpoint_url: str | None = None, rules: Rules | None = None,
+            allow_private: bool = False, limits: ImageLimits = ImageLimits()) -> RebuildResult:
+    """Rebuild `release` (a folder or URL; someone else's, so every name in it is checked
+    before it names a file, and every source URL goes through guard.py)."""
     source_dir = _local(str(release), endpoint_url)
     if not (source_dir / CARD_FILE).is_file():
         raise InksetError(f"{release}: no {CARD_FILE}: not a complete (metadata-only) release")
-    card = json.loads((source_dir / CARD_FILE).read_text())
+    card = _read_json(source_dir / CARD_FILE, release)
     if not (source_dir / INDEX_FILE).is_file():
         raise InksetError(f"{release}: no {INDEX_FILE}; export it again with "
                           "`inkset metadata-only` to rebuild from it")
-    labels = json.loads((source_dir / "labels.json").read_text())
-    manifest = pd.read_parquet(source_dir / "manifest.parquet")
-    index = pd.read_parquet(source_dir / INDEX_FILE)
-    spec = _spec(card, labels)
-    out = Path(out) if out else work_dirs().releases / spec.dataset / spec.version
+    labels = _read_json(source_dir / "labels.json", release)
+    manifest = _read_parquet(source_dir / "manifest.parquet", release)
+    index = _read_parquet(source_dir / INDEX_FILE, release)
+    _check_names(card, index, release)
+    try:
+        spec = _spec(card, labels)
+    except (KeyError, TypeError, AttributeError, StopIteration) as error:
+        raise InksetError(f"{release}/{CARD_FILE}: not a release card ({error!r} missing or "
+                          "malformed)") from None
+    releases = work_dirs().releases
+    out = Path(out) if out else inside(releases, spec.dataset, spec.version)
     if (out / CARD_FILE).is_file():  # finished earlier: releases are never rewritten
         return RebuildResult(out, Counter(pd.read_parquet(out / "manifest.parquet")["status"]))
     out.mkdir(parents=True, exist_ok=True)
     sink = ShardSink(out, out / ".spool")
     writer = ReleaseWriter(spec, out, {})  # only its member encoding is used
-    recipe = recipe_of(card, spec.image_ext)
+    recipe = recipe_of(card, spec.image_ext, limits)
     jobs, members, source = _jobs(index, manifest, recipe, sink)
-    rules = rules or Rules(source=source)
+    rules = rules or Rules(source=source, allow_private=allow_private, max_bytes=limits.max_bytes)
     dedup = manifest.set_index("key")["dedup"].to_dict()
     changes: dict[str, tuple[str, str]] = {}
     for job, outcome in engine.run(jobs, render_job, rules=rules, workers=workers,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 from core.errors import without_addresses
-from preprocess.images import ImageError, decode_image, encode_image, resize_image, sha256_hex
+from preprocess.images import (ImageError, ImageLimits, decode_image, encode_image, resize_image,
+                               sha256_hex)
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Recipe:
     resize_mode: str = "center_crop"   # images.RESIZE_MODES, or Pixiv's "squash"
     scale: int = 1                      # Pixiv quadrants decode at twice the size
     ext: str = "jpg"
+    limits: ImageLimits = ImageLimits()  # --max-pixels / --max-bytes: untrusted sources
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,13 @@ def render_crops(recipe: Recipe, crops: tuple[str, ...], data: bytes,
     if expected_sha256 and digest != expected_sha256:
         return "changed"
     try:
-        with Image.open(io.BytesIO(data)) as header:  # the real size, before a scaled decode
+        # checks the limits from the header before decoding anything
+        image = decode_image(data, mode="RGB", target_size=(recipe.size[0] * recipe.scale,
+                                                            recipe.size[1] * recipe.scale),
+                             max_pixels=recipe.limits.max_pixels,
+                             max_bytes=recipe.limits.max_bytes)
+        with Image.open(io.BytesIO(data)) as header:  # the real size, before the scaled decode
             original = header.size
-        target = (recipe.size[0] * recipe.scale, recipe.size[1] * recipe.scale)
-        image = decode_image(data, mode="RGB", target_size=target)
     except ImageError as error:
         return error.reason
     except OSError as error:

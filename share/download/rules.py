@@ -35,9 +35,15 @@ class Rules:
     max_retry_after: float = 300.0
     timeout: float = 60.0
     polite_loopback: bool = False    # treat loopback like a live site (tests of the live path)
+    allow_private: bool = False      # --allow-private: loopback/private hosts (guard.py)
+    max_redirects: int = 5
+    max_bytes: int = 100_000_000     # --max-bytes: a larger body is refused while streaming
 
     def host(self, url: str) -> HostRule:
-        hostname = urlsplit(url).hostname or ""
+        try:
+            hostname = urlsplit(url).hostname or ""
+        except ValueError:  # a malformed URL: its row fails in fetch(), with the reason
+            hostname = ""
         if hostname in LOOPBACK and not self.polite_loopback:
             return HostRule(self.loopback_concurrency, 0.0, obey_robots=False)
         return HostRule(self.live_concurrency, self.live_delay, obey_robots=True)

@@ -96,6 +96,11 @@ def _what_differs(before: dict | None, record: dict) -> str:
     return "a download of the same URL list with other options: " + ", ".join(changed)
 
 
+def _text(cell) -> str:
+    """A cell as text; an empty cell (NaN from pandas, None from parquet) is ""."""
+    return "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell)
+
+
 def download(url_list: Path, out_dir: Path, *, recipe: Recipe = Recipe(), per_shard: int = 1000,
              workers: int = 2, rules: Rules = Rules(), overwrite: bool = False
              ) -> DownloadResult:
@@ -110,8 +115,9 @@ def download(url_list: Path, out_dir: Path, *, recipe: Recipe = Recipe(), per_sh
     for index, url in enumerate(frame["url"]):
         name = shards.shard_name(SPLIT, index // per_shard)
         if not sink.done(name):
-            jobs.append(engine.Job(f"{index:09d}", str(url), (recipe, ("full",), None)))
-    captions = frame["caption"].tolist() if "caption" in frame else None
+            # an empty cell (NaN, None, "") fails its own row in fetch() as a malformed URL
+            jobs.append(engine.Job(f"{index:09d}", _text(url), (recipe, ("full",), None)))
+    captions = [_text(c) for c in frame["caption"]] if "caption" in frame else None
     for job, outcome in engine.run(jobs, render_job, rules=rules, workers=workers,
                                    spool=sink.spool):
         index = int(job.spool_name)
@@ -126,7 +132,7 @@ def download(url_list: Path, out_dir: Path, *, recipe: Recipe = Recipe(), per_sh
         meta = {"key": job.spool_name, "url": job.url, "width": width, "height": height,
                 "original_width": outcome.original[0], "original_height": outcome.original[1],
                 "sha256": outcome.sha256,
-                "caption": str(captions[index]) if captions is not None else None}
+                "caption": captions[index] if captions is not None else None}
         sample = Sample(key=job.spool_name, split=SPLIT, image=image, meta=meta,
                         source_sha256=outcome.sha256, source_ids={"url": job.url},
                         width=width, height=height, original_width=outcome.original[0],

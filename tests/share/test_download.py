@@ -45,7 +45,7 @@ def test_killed_download_resumes_without_gaps_duplicates_or_refetches(tmp_path):
         (tmp_path / "urls.txt").write_text("\n".join(urls) + "\n")
         out = tmp_path / "out"
         command = [sys.executable, "-m", "flows.cli", "download", str(tmp_path / "urls.txt"),
-                   str(out), "--per-shard", "20", "--size", "64x96"]
+                   str(out), "--per-shard", "20", "--size", "64x96", "--allow-private"]
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                  start_new_session=True)
         deadline = time.monotonic() + 120

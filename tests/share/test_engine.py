@@ -24,7 +24,7 @@ def image(path: str, headers: dict) -> Reply:
 
 def test_retries_then_success_and_gone_sources():
     faults = Faults(server_errors={"/a.jpg": 2}, min_interval=0.0)
-    rules = Rules(backoff=0.05, retries=3)
+    rules = Rules(backoff=0.05, retries=3, allow_private=True)
     with LoopbackServer(image, faults, role="images") as host:
         jobs = [engine.Job(str(i), f"{host.base}/{name}", (Recipe(size=(30, 45)), ("full",), None))
                 for i, name in enumerate(["a.jpg", "b.jpg", "missing.jpg"])]
@@ -54,7 +54,8 @@ def test_live_sites_get_robots_delay_and_one_event_loop():
             return Reply(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         return image(path, headers)
 
-    rules = Rules(polite_loopback=True, live_delay=0.3, live_concurrency=2)
+    rules = Rules(polite_loopback=True, live_delay=0.3, live_concurrency=2,
+                  allow_private=True)
     with LoopbackServer(site, role="site") as host:
         names = ["a.jpg", "private/b.jpg", "c.jpg", "d.jpg"]
         jobs = [engine.Job(str(i), f"{host.base}/{n}", (Recipe(size=(30, 45)), ("full",), None))
@@ -99,7 +100,8 @@ def test_live_path_keeps_job_order_and_the_window_bound(monkeypatch):
     names = [f"{i}.jpg" for i in range(8)]
     taken = []
     for position, (job, outcome) in enumerate(engine.run(
-            _live_jobs(names), render_job, rules=Rules(polite_loopback=True), window=2)):
+            _live_jobs(names), render_job, rules=Rules(polite_loopback=True, allow_private=True),
+            window=2)):
         time.sleep(0.02)  # a slow consumer: the download loop runs ahead as far as it may
         assert len(_ListedHosts.started) <= position + 1 + 2
         taken.append((job.spool_name, outcome.reason))
@@ -108,7 +110,7 @@ def test_live_path_keeps_job_order_and_the_window_bound(monkeypatch):
 
 def test_live_path_raises_a_failed_download_loop_and_closes_early(monkeypatch):
     monkeypatch.setattr(engine, "Hosts", _ListedHosts)
-    rules = Rules(polite_loopback=True)
+    rules = Rules(polite_loopback=True, allow_private=True)
     with pytest.raises(RuntimeError, match="download loop failed") as failed:
         list(engine.run(_live_jobs(["a.jpg", "boom"]), render_job, rules=rules))
     assert isinstance(failed.value.__cause__, ValueError)

@@ -27,7 +27,9 @@ def test_metadata_only_export_has_no_images_and_checks_out(shapes_release, tmp_p
     out = export_metadata_only(release_dir, tmp_path / "meta")
     names = {p.name for p in out.iterdir()}
     assert not any(n.endswith(".tar") for n in names)
-    assert {"manifest.parquet", "labels.json", "dataset.json", "SHA256SUMS"} <= names
+    assert {"manifest.parquet", "labels.json", "dataset.json", "SHA256SUMS",
+            "near_duplicates.json", "near_duplicates.parquet"} <= names
+    assert not any(n.endswith((".jpg", ".png")) and n != "label_histogram.png" for n in names)
     card = json.loads((out / "dataset.json").read_text())
     assert card["metadata_only"] is True and card["shards"] == {}
     for line in (out / "SHA256SUMS").read_text().splitlines():

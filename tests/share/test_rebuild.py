@@ -48,7 +48,7 @@ def gcd(tmp_path_factory):
 def test_gcd_round_trips_through_s3_to_identical_shards(gcd, bucket, tmp_path):
     release, meta, site = gcd
     remote.publish_to(meta, f"{bucket}/gcd-covers/1")
-    result = rebuild(f"{bucket}/gcd-covers/1", tmp_path / "rebuilt")
+    result = rebuild(f"{bucket}/gcd-covers/1", tmp_path / "rebuilt", allow_private=True)
     assert len(same_shards(release, result.path)) >= 3
     assert result.statuses["success"] == json.loads((release / "dataset.json").read_text())[
         "counts"]["train"]["success"] + sum(
@@ -73,7 +73,7 @@ def test_changed_and_gone_sources_are_reported(gcd, tmp_path):
     ids["cover_url"] = ids["cover_url"].replace(f"/{ids['cover_id']}.jpg", "/999999.jpg")
     manifest.loc[manifest["key"] == gone, "source_ids"] = json.dumps(ids, sort_keys=True)
     manifest.to_parquet(copy / "manifest.parquet", index=False)
-    result = rebuild(str(copy), tmp_path / "rebuilt")
+    result = rebuild(str(copy), tmp_path / "rebuilt", allow_private=True)
     out = pd.read_parquet(result.path / "manifest.parquet").set_index("key")
     assert out.at[changed, "status"] == "changed" and out.at[gone, "status"] == "gone"
     assert "sha256" in out.at[changed, "error_message"] and out.at[gone, "error_message"] == \
@@ -96,7 +96,7 @@ def test_pixiv_quadrants_round_trip_through_s3(bucket, tmp_path):
                                 progress=False).path
         meta = export_metadata_only(release, tmp_path / "meta")
         remote.publish_to(meta, f"{bucket}/pixiv/1")
-        result = rebuild(f"{bucket}/pixiv/1", tmp_path / "rebuilt")
+        result = rebuild(f"{bucket}/pixiv/1", tmp_path / "rebuilt", allow_private=True)
         image_requests = [e for e in site.log if e["role"] == "images"]
     assert same_shards(release, result.path)
     assert all(e["referer"] == "https://www.pixiv.net/" for e in image_requests)
@@ -111,7 +111,8 @@ def test_rebuild_command(gcd, tmp_path):
 
     release, meta, site = gcd
     result = subprocess.run([sys.executable, "-m", "flows.cli", "rebuild", str(meta), "--out",
-                             str(tmp_path / "cli")], capture_output=True, text=True, timeout=300)
+                             str(tmp_path / "cli"), "--allow-private"],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "rebuilt" in result.stdout and "success=" in result.stdout
     same_shards(release, tmp_path / "cli")

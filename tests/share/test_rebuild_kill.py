@@ -63,12 +63,13 @@ def test_killed_rebuild_resumes_identically_without_refetching(tmp_path):
             release = build_release(spec, items, render, releases_root=tmp_path / "releases",
                                     progress=False).path
             meta = export_metadata_only(release, tmp_path / "meta")
-            whole = rebuild(str(meta), tmp_path / "whole").path  # uninterrupted
+            whole = rebuild(str(meta), tmp_path / "whole", allow_private=True).path  # uninterrupted
             sources = set(served)
             assert len(sources) >= 40 and len(served) == len(sources)
 
             out = tmp_path / "out"
-            command = [sys.executable, "-m", "flows.cli", "rebuild", str(meta), "--out", str(out)]
+            command = [sys.executable, "-m", "flows.cli", "rebuild", str(meta), "--out", str(out),
+                       "--allow-private"]
             kill_at = random.Random(SEED).randrange(8, len(sources) - 8)
             served.clear()
             child = subprocess.Popen(command, stdout=subprocess.DEVNULL,

@@ -1,6 +1,8 @@
 """Publish to and fetch from a real S3-compatible server on loopback: order, resume, tampering."""
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 
@@ -83,6 +85,8 @@ def test_a_tampered_object_fails_the_fetch_naming_it(shapes_release, bucket, tmp
 def test_a_store_holding_another_release_is_refused(shapes_release, tmp_path):
     url = f"file://{tmp_path}/store"
     remote.publish_to(shapes_release, url)
-    (tmp_path / "store" / "dataset.json").write_text("{}")
+    from preprocess.release.conventions import sealed
+    # a whole card of another release (a partial card is replaced: test_trust.py)
+    (tmp_path / "store" / "dataset.json").write_text(json.dumps(sealed({"name": "other"})))
     with pytest.raises(InksetError, match="already holds another release"):
         remote.publish_to(shapes_release, url)

@@ -17,7 +17,9 @@ from preprocess.release import Dropped, Unit, build_release
 from replicas.gcd import generate_truth, write_raw_store
 
 TRUTH = generate_truth(publishers=2, series_per_publisher=4, issues_per_series=6, broken=1)
-SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2}}
+# splits by series alone here; near-duplicate grouping: test_near_duplicate_series_share_a_split
+SPLITS = {"split_fractions": {"train": 0.6, "val": 0.2, "test": 0.2},
+          "near_duplicate_splits": "report"}
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +158,31 @@ def test_a_metadata_only_release_holds_ids_urls_and_labels(raw, tmp_path):
                                          f"{issue.cover_id}.jpg")
         assert ids["source_url"].endswith(f"/issue/{issue.issue_id}/")
         assert json.loads(row.labels)["teams"] == sorted(t for t, _ in issue.teams)
+
+
+@pytest.mark.parametrize("mode", ["group", "report"])
+def test_near_duplicate_series_share_a_split(raw, tmp_path, mode):
+    """The replica's covers share one template: near-duplicates link series. "group" keeps every
+    linked series in one split (no pair across splits on the card); "report" splits by series
+    alone and lists the straddling pairs."""
+    options = GcdOptions.load("gcd-covers", **{**SPLITS, "near_duplicate_splits": mode})
+    spec, items = plan(raw, options, load_names())
+    path = build_release(spec, items, render, releases_root=tmp_path, progress=False).path
+    summary = json.loads((path / "near_duplicates.json").read_text())
+    manifest = pd.read_parquet(path / "manifest.parquet")
+    kept = manifest[manifest["status"] == "success"]
+    assert kept["phash"].str.fullmatch("[0-9a-f]{16}").all()
+    assert summary["groups"] >= 2 and summary["pairs"] > 0
+    series = {json.loads(ids)["series_id"] for ids in kept["source_ids"]}
+    split_per_series = kept.groupby(kept["source_ids"].map(
+        lambda ids: json.loads(ids)["series_id"]))["split"].nunique()
+    assert (split_per_series == 1).all() and len(series) == len(TRUTH.series)
+    if mode == "group":
+        assert summary["pairs_across_splits"] == 0 and summary["exclude_keys"] == []
+        assert "pairs across splits: 0" in (path / "README.md").read_text()
+    else:
+        assert summary["pairs_across_splits"] > 0
+        pairs = pd.read_parquet(path / "near_duplicates.parquet")
+        across = pairs[(pairs["scope"] == "release") & (pairs["split_a"] != pairs["split_b"])]
+        assert len(across) == summary["pairs_across_splits"]
+        assert set(summary["exclude_keys"]) <= set(across["key_a"]) | set(across["key_b"])
