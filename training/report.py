@@ -68,8 +68,11 @@ def _is_test(name: str) -> bool:
     return re.search(r"(^|_)p($|_)", name) is not None
 
 
-CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
-                "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
+# macro F1's chance is a random predictor at the class shares (metrics.single_label_chance), not
+# the best constant, which one class alone scores; mean AP's is the mean label prevalence
+CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "stratified_macro_f1",
+                "accuracy_thresh": "best_constant_accuracy_thresh",
+                "accuracy_thresh_0.2": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
 
 
 def chance_of(chance: dict, metric: str):
