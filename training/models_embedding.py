@@ -31,8 +31,8 @@ def vgg11_convs(width: float = 1.0, in_channels: int = 3, batch_norm: bool = Fal
 class Illust2VecNet(nn.Module):
     """Tag logits (general + copyright + character, sigmoid) and rating logits (softmax head).
 
-    head="nin": the three FC layers become conv 3x3, conv 3x3, conv 1x1 (to the outputs), then
-    global average pooling, as the seed. head="fc": VGG-11's own 4096-4096-outputs FC layers.
+    head="nin": the seed's Table 1: three 3x3 conv layers (1,024, 1,024, then one channel per
+    output label) and global average pooling in place of VGG's FC layers. head="fc": VGG-11's own 4096-4096-outputs FC layers.
     feature_bits > 0: the seed's feature layer, a sigmoid layer of that many units after the last
     convolution (after pooling) feeding the output layer; features() returns its activations."""
 
@@ -51,7 +51,7 @@ class Illust2VecNet(nn.Module):
             self.head = nn.Sequential(
                 nn.Conv2d(channels, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
                 nn.Conv2d(hidden, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
-                nn.Conv2d(hidden, outputs, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                nn.Conv2d(hidden, outputs, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
             pooled = outputs
         elif head == "fc":
             with torch.no_grad():

@@ -1,0 +1,73 @@
+"""The seeds' protocols are the configs' defaults; the demo's [demo] tables keep small settings."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from training.config import demo_trainings, load_config
+from training.experiments.artist import epochs_for_steps
+
+
+@pytest.mark.parametrize("name, steps", [("artist-pages", 30000), ("artist-panels", 40000)])
+def test_artist_configs_train_the_seeds_steps_at_batch_20(name, steps):
+    cfg = load_config(name)
+    assert cfg["data"]["batch_size"] == 20
+    assert cfg["optim"]["epochs"] == 0 and cfg["optim"]["steps"] == steps
+
+
+def test_epochs_for_steps_covers_the_steps_in_whole_epochs():
+    # 1,000 samples at batch 20: 50 steps an epoch -> 30,000 steps = 600 epochs
+    assert epochs_for_steps(30000, 1000, 20) == 600
+    # 1,010 samples: 51 steps (the last short) -> ceil(30,000 / 51) = 589 epochs >= 30,000 steps
+    assert epochs_for_steps(30000, 1010, 20) == 589 and 589 * 51 >= 30000 > 588 * 51
+    with pytest.raises(ValueError, match="optim.steps"):
+        epochs_for_steps(0, 1000, 20)
+
+
+def test_the_artist_demo_keeps_its_epochs_and_batch():
+    cfg = load_config("artist-pages", overrides=demo_trainings()["artist-pages"].settings)
+    assert cfg["optim"]["epochs"] == 8 and cfg["data"]["batch_size"] == 32
+
+
+def test_pixiv_artist_resizes_to_the_seeds_250_px():
+    from training.experiments.pixiv_artist import PixivArtist
+
+    cfg = load_config("pixiv-artist")
+    assert cfg["data"]["image_size"] == 250
+    experiment = PixivArtist(cfg, release=None)
+    experiment.state["input_hw"] = [500, 500]
+    sample = {"key": "k", "cls": 0, "image": Image.new("RGB", (500, 400), (10, 20, 30))}
+    item = experiment.transform(sample, epoch=0, train=False)
+    assert item["image"].shape == (250, 250, 3) and item["image"][0, 0].tolist() == [10, 20, 30]
+    cfg["data"]["image_size"] = 0                                # 0: the release's own size
+    assert PixivArtist(cfg, None).transform(sample, 0, False)["image"].shape == (400, 500, 3)
+
+
+def test_illust2vec_nin_head_is_the_seeds_table_1():
+    """conv 3x3 (1,024), conv 3x3 (1,024), conv 3x3 with one channel per label, global average
+    pooling (width scales the 1,024s)."""
+    from training.models_embedding import Illust2VecNet
+
+    net = Illust2VecNet(tags=7, ratings=3, width=0.0625, feature_bits=0)
+    convs = [m for m in net.head if isinstance(m, nn.Conv2d)]
+    assert [c.kernel_size for c in convs] == [(3, 3)] * 3
+    assert [c.out_channels for c in convs] == [64, 64, 10]
+    assert isinstance(net.head[-2], nn.AdaptiveAvgPool2d)
+    tags, ratings = net(torch.zeros(2, 3, 64, 64))
+    assert tags.shape == (2, 7) and ratings.shape == (2, 3)
+
+
+def test_activation_maximisation_shows_every_conv_layer(tmp_path):
+    from training import figures
+    from training.models import ArtistCNN
+
+    model = ArtistCNN(3, input_hw=(32, 32), widths=(4, 4, 4, 4, 4), hidden=8)
+    shown = figures.activation_maximisation(tmp_path, model, (32, 32), ["a", "b", "c"],
+                                            units=2, steps=2)
+    title = next(t for t in shown if "conv layer" in t)
+    assert "conv1 .. conv5" in title
+    image = np.asarray(Image.open(tmp_path / shown[title]))
+    assert image.shape[0] > image.shape[1]                       # 5 rows of 2 units: tall
