@@ -147,7 +147,8 @@ class MangaMMTL(Experiment):
         e = self.cfg["eval"]
         queries = retrieval.fixed_queries(e["queries"], len(keys), self.cfg["run"]["seed"])
         result = {"variant": self.variant, **retrieval.retrieval_scores(
-            outputs["features"], outputs["character"], queries)}
+            outputs["features"], outputs["character"], queries,
+            queries_in_gallery=e["queries_in_gallery"] or queries is None)}
         validating = bool(keys) and keys[0] in (self.val_keys() or ())
         if e["clustering"] and not validating:  # every epoch on the validation titles: too slow
             result.update(self.cluster(outputs, keys)[0])
