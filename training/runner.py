@@ -80,6 +80,7 @@ def fit(cfg: dict, run_dir: Path, resume: bool = False) -> None:
     d = distributed.setup(run["device"])
     try:
         experiment = build_experiment(cfg)
+        experiment.run_dir = run_dir  # where a repeat finds earlier repeats' checkpoints
         for repeat in range(run["repeats"]):
             fit_repeat(experiment, repeat, run_dir, d, resume)
     finally:

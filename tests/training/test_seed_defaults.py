@@ -71,3 +71,60 @@ def test_activation_maximisation_shows_every_conv_layer(tmp_path):
     assert "conv1 .. conv5" in title
     image = np.asarray(Image.open(tmp_path / shown[title]))
     assert image.shape[0] > image.shape[1]                       # 5 rows of 2 units: tall
+
+
+def test_m5_is_the_seeds_three_heads_and_two_features():
+    """image -> character, text -> album, image+text -> character; the evaluation feature is the
+    fused character head's hidden layer beside the album head's."""
+    from training.models_embedding import MangaMMTLNet, TextEncoder, head_task, resnet_trunk
+
+    image, dim = resnet_trunk(10, 8)
+    net = MangaMMTLNet("M5", 7, 3, image=image, image_dim=dim, text=TextEncoder(10, 16),
+                       hidden=32).eval()
+    assert {name: net.hidden[name][0].in_features for name in net.hidden} == {
+        "character": dim + 16, "image_character": dim, "album": 16}
+    assert {name: head_task(name) for name in net.out} == {
+        "character": "character", "image_character": "character", "album": "album"}
+    ids = torch.tensor([[2, 3, 0, 0], [4, 0, 0, 0]])
+    images = torch.rand(2, 3, 48, 48)
+    logits, features = net(images, ids)
+    assert logits["album"].shape == (2, 3) and logits["image_character"].shape == (2, 7)
+    parts = net.encoded(images, ids)
+    fused = net.hidden["character"](torch.cat([parts["image"], parts["text"]], 1))
+    album = net.hidden["album"](parts["text"])
+    expected = torch.cat([torch.nn.functional.normalize(fused, dim=1),
+                          torch.nn.functional.normalize(album, dim=1)], 1)
+    assert torch.allclose(features, expected, atol=1e-6)
+
+
+def test_m5_starts_from_the_runs_trained_m1_and_m3(tmp_path):
+    from types import SimpleNamespace
+
+    from training import checkpoint
+    from training.experiments.manga_mmtl import MangaMMTL
+    from training.runner import checkpoint_path
+
+    cfg = load_config("manga-mmtl", overrides=["model.depth=10", "model.image_width=8",
+                                               "model.text_dim=16", "model.hidden=16"])
+    release = SimpleNamespace(label_sets={"character": list("abcdefg")})
+    experiment = MangaMMTL(cfg, release)
+    experiment.state.update(vocabulary={"w": 2, "v": 3}, albums=["x", "y", "z"])
+    experiment.run_dir = tmp_path
+    trained = {}
+    for repeat, variant in enumerate(["M1", "M2", "M3"]):
+        experiment.repeat = repeat
+        model = experiment.build_model()
+        checkpoint.save(checkpoint_path(tmp_path, repeat), model=model.state_dict())
+        trained[variant] = model.state_dict()
+    experiment.repeat = 4                                        # variants[4] = "M5"
+    m5 = experiment.build_model().state_dict()
+    for name, value in trained["M1"].items():
+        if name.startswith("image."):
+            assert torch.equal(m5[name], value)
+    assert torch.equal(m5["out.image_character.weight"], trained["M1"]["out.character.weight"])
+    assert torch.equal(m5["text.bag.weight"], trained["M3"]["text.bag.weight"])
+    assert torch.equal(m5["out.album.weight"], trained["M3"]["out.album.weight"])
+    assert set(experiment.state["started_from"]) >= {"image", "text", "out.album"}
+    experiment.cfg["model"]["init_from_trained"] = False      # off: a fresh M5
+    assert not torch.equal(experiment.build_model().state_dict()["out.album.weight"],
+                           trained["M3"]["out.album.weight"])
