@@ -49,8 +49,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def build_optimizer(optim: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
+def build_optimizer(optim: dict, model: torch.nn.Module, groups=None) -> torch.optim.Optimizer:
+    """`groups` (lists of parameters, e.g. an experiment's layer groups) become param groups,
+    whose rates a schedule may set apart; otherwise one group of every trainable parameter."""
+    params = ([{"params": group} for group in groups] if groups
+              else [p for p in model.parameters() if p.requires_grad])
     if optim["name"] == "sgd":
         return torch.optim.SGD(params, lr=optim["lr"], momentum=optim.get("momentum", 0.9),
                                weight_decay=optim["weight_decay"])
@@ -177,8 +180,11 @@ class _Repeat:
         self.model = experiment.build_model().to(d.device)
         if self.run["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.optimizer = build_optimizer(self.optim, self.model)
-        self.scheduler = build_scheduler(self.optim, self.optimizer)
+        self.optimizer = build_optimizer(self.optim, self.model,
+                                         experiment.param_groups(self.model))
+        # an experiment's own schedule (e.g. gcd-team's fastai recipe), else the config's
+        self.scheduler = (experiment.schedule(self.optimizer, self.model)
+                          or build_scheduler(self.optim, self.optimizer))
         self.start, self.best, self.stale = 0, -math.inf, 0
         if saved is not None:
             self._resume(saved)

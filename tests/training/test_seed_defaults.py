@@ -128,3 +128,59 @@ def test_m5_starts_from_the_runs_trained_m1_and_m3(tmp_path):
     experiment.cfg["model"]["init_from_trained"] = False      # off: a fresh M5
     assert not torch.equal(experiment.build_model().state_dict()["out.album.weight"],
                            trained["M3"]["out.album.weight"])
+
+
+def test_gcd_team_reports_accuracy_thresh_at_both_thresholds_and_the_recipe_is_an_option():
+    cfg = load_config("gcd-team")
+    assert cfg["optim"]["recipe"] == "plain"           # the fastai recipe needs local weights
+    from core.errors import UsageError
+    from training.experiments.gcd_team import GcdTeam
+
+    fastai = GcdTeam(load_config("gcd-team", overrides=["optim.recipe=fastai"]), release=None)
+    with pytest.raises(UsageError, match="model.weights"):
+        fastai.build_model()
+
+
+def test_fastai_recipe_freezes_then_unfreezes_with_discriminative_one_cycle_rates():
+    from torchvision.models import resnet18
+
+    from training import recipes
+    from training.runner import build_optimizer
+
+    def setup():
+        torch.manual_seed(0)
+        model = resnet18(num_classes=3)
+        groups = recipes.resnet_layer_groups(model)
+        optimizer = build_optimizer({"name": "adamw", "lr": 0.01, "weight_decay": 0.0}, model,
+                                    groups)
+        schedule = recipes.FreezeThenUnfreeze(optimizer, groups, lr=0.01, lr_min=1e-5,
+                                              frozen_epochs=1, epochs=2, steps_per_epoch=4)
+        return model, optimizer, schedule
+
+    model, optimizer, schedule = setup()
+    assert len(optimizer.param_groups) == 3
+    assert not model.layer1[0].conv1.weight.requires_grad and model.fc.weight.requires_grad
+    trunk_before = model.layer4[0].conv1.weight.detach().clone()
+    head_before = model.fc.weight.detach().clone()
+    rates = []
+    for _ in range(8):
+        loss = model(torch.rand(2, 3, 32, 32)).logsumexp(1).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        rates.append([g["lr"] for g in optimizer.param_groups])
+        if len(rates) == 3:     # still frozen: the trunk never moved, the head did
+            assert torch.equal(model.layer4[0].conv1.weight, trunk_before)
+            assert not torch.equal(model.fc.weight, head_before)
+    assert model.layer1[0].conv1.weight.requires_grad             # unfrozen after epoch 1
+    # phase 1 rises to about lr for the head; phase 2's rates stand as 1e-5 : ~1.4e-4 : lr/5
+    # (even on a log scale) at every step and peak near lr/5
+    assert max(r[2] for r in rates[:3]) == pytest.approx(0.01, rel=0.15)
+    for r in rates[4:]:
+        assert [r[0] / r[2], r[1] / r[2]] == pytest.approx([1e-5 / 2e-3, np.sqrt(1e-5 / 2e-3)])
+    assert max(r[2] for r in rates[4:]) == pytest.approx(2e-3, rel=0.15)
+    # a resumed schedule (fresh optimizer, state loaded) gives the same rates
+    _, optimizer2, schedule2 = setup()
+    schedule2.load_state_dict(schedule.state_dict())
+    assert [g["lr"] for g in optimizer2.param_groups] == pytest.approx(
+        [g["lr"] for g in optimizer.param_groups])

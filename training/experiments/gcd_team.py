@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training import metrics, figures
+from core.errors import UsageError
+from training import figures, metrics, recipes
 from training.data import image_array, seed_for
 from training.models import build_resnet34
 
@@ -38,7 +39,35 @@ class GcdTeam(Experiment):
                 "weight": torch.tensor(1.0 if weight is None else float(weight))}
 
     def build_model(self) -> nn.Module:
+        if self.fastai and not self.cfg["model"]["weights"]:
+            raise UsageError("optim.recipe = \"fastai\" fine-tunes pretrained weights: name a "
+                             "local ResNet-34 state dict in model.weights")
         return build_resnet34(len(self.label_names), self.cfg["model"]["weights"] or None)
+
+    @property
+    def fastai(self) -> bool:
+        recipe = self.cfg["optim"]["recipe"]
+        if recipe not in ("plain", "fastai"):
+            raise UsageError(f"optim.recipe must be 'plain' or 'fastai', not {recipe!r}")
+        return recipe == "fastai"
+
+    def param_groups(self, model: nn.Module):
+        return recipes.resnet_layer_groups(model) if self.fastai else None
+
+    def schedule(self, optimizer, model):
+        """The seed's fastai recipe: head alone on a one-cycle, then every layer group at its own
+        rate on a second one-cycle (training/recipes.py)."""
+        if not self.fastai:
+            return None
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            raise UsageError("optim.recipe = \"fastai\" freezes and unfreezes the trunk, which "
+                             "DDP cannot follow: train it in one process")
+        optim = self.cfg["optim"]
+        train = sum(self.release.counts.get(s, 0) for s in self.train_splits)
+        return recipes.FreezeThenUnfreeze(
+            optimizer, recipes.resnet_layer_groups(model), lr=optim["lr"],
+            lr_min=optim["lr_min"], frozen_epochs=optim["frozen_epochs"], epochs=optim["epochs"],
+            steps_per_epoch=recipes.steps_per_epoch(train, self.cfg["data"]["batch_size"]))
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         per_cell = F.binary_cross_entropy_with_logits(model(batch["image"]), batch["target"],
