@@ -68,7 +68,7 @@ class FreezeThenUnfreeze:
         self.cycle = OneCycleLR(self.optimizer, max_lr=max_lrs, total_steps=total,
                                 pct_start=max(0.25, 1.5 / total))
         with warnings.catch_warnings():  # replaying a resumed phase: no optimizer step yet
-            warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step()`")
+            warnings.filterwarnings("ignore", "Detected call of")
             for _ in range(min(into, total - 1)):
                 self.cycle.step()
 
