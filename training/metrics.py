@@ -55,7 +55,29 @@ def _support(trials: int, p: float) -> tuple[np.ndarray, np.ndarray]:
     return values, binom.pmf(values, trials, p)
 
 
-def single_label_chance(target: np.ndarray, correct: int, classes: int) -> dict:
+def random_macro_f1s(target: np.ndarray, shares: np.ndarray, draws: int = 2000,
+                     seed: int = 0) -> np.ndarray:
+    """Macro F1 (zero_division=0) of `draws` seeded random predictors labelling each sample c
+    with probability shares[c]: each draw's confusion counts by one bincount."""
+    rng = np.random.default_rng(seed)
+    classes, n = len(shares), len(target)
+    true_counts = np.bincount(target, minlength=classes)
+    scores = []
+    for start in range(0, draws, 256):
+        chunk = min(256, draws - start)
+        predicted = rng.choice(classes, size=(chunk, n), p=shares)
+        cells = (np.arange(chunk)[:, None] * classes + predicted) * classes + target[None, :]
+        counts = np.bincount(cells.ravel(), minlength=chunk * classes * classes)
+        counts = counts.reshape(chunk, classes, classes)      # draw x predicted x true
+        tp = np.diagonal(counts, axis1=1, axis2=2)
+        denominator = counts.sum(2) + true_counts[None, :]     # predicted + true per class
+        f1 = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+        scores.append(f1.mean(1))
+    return np.concatenate(scores)
+
+
+def single_label_chance(target: np.ndarray, correct: int, classes: int,
+                        macro_f1: float | None = None) -> dict:
     """Chance levels of accuracy and macro F1 on these test samples, and a one-sided binomial
     test of our accuracy against the majority class.
 
@@ -63,7 +85,8 @@ def single_label_chance(target: np.ndarray, correct: int, classes: int) -> dict:
     F1 of a predictor drawing labels at the test set's class shares, as sklearn's
     DummyClassifier(strategy="stratified") does; `uniform_macro_f1` draws every class alike. The
     best constant predictor's macro F1 is shown too: it is lower (one class scores, the rest 0),
-    so beating it says little."""
+    so beating it says little. With our `macro_f1`, `p_macro_f1_vs_stratified` is the share of
+    2,000 seeded stratified random predictors scoring at least as much (plus one, over 2,001)."""
     counts = np.bincount(target, minlength=classes)
     n = int(counts.sum())
     majority = counts.max() / n
@@ -71,12 +94,17 @@ def single_label_chance(target: np.ndarray, correct: int, classes: int) -> dict:
     # a constant prediction of class c: F1_c = 2 p_c / (1 + p_c), every other class 0
     best_constant_macro_f1 = float((2 * shares / (1 + shares)).max() / classes)
     test = binomtest(int(correct), n, p=float(majority), alternative="greater")
-    return {"majority_accuracy": float(majority), "uniform_accuracy": 1.0 / classes,
-            "stratified_accuracy": float((shares ** 2).sum()),
-            "stratified_macro_f1": expected_macro_f1(target, shares),
-            "uniform_macro_f1": expected_macro_f1(target, np.full(classes, 1.0 / classes)),
-            "best_constant_macro_f1": best_constant_macro_f1,
-            "binomial_p_vs_majority": float(test.pvalue)}
+    chance = {"majority_accuracy": float(majority), "uniform_accuracy": 1.0 / classes,
+              "stratified_accuracy": float((shares ** 2).sum()),
+              "stratified_macro_f1": expected_macro_f1(target, shares),
+              "uniform_macro_f1": expected_macro_f1(target, np.full(classes, 1.0 / classes)),
+              "best_constant_macro_f1": best_constant_macro_f1,
+              "binomial_p_vs_majority": float(test.pvalue)}
+    if macro_f1 is not None:
+        draws = random_macro_f1s(target, shares)
+        chance["p_macro_f1_vs_stratified"] = float((1 + (draws >= macro_f1).sum())
+                                                   / (1 + len(draws)))
+    return chance
 
 
 def pairwise_from_multiclass(logits: np.ndarray, target: np.ndarray, classes: int) -> np.ndarray:

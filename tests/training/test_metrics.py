@@ -149,3 +149,22 @@ def test_average_precision_and_its_bootstrap_agree_with_sklearn():
     assert result["accuracy_thresh_0.2"] == metrics.accuracy_thresh(probs, target, 0.2)
     chance = metrics.multi_label_chance(target)
     assert chance["mean_ap"] == pytest.approx(target.mean(0).mean())
+
+
+def test_random_macro_f1_draws_and_their_p_value():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(11)
+    target = rng.choice(3, size=50, p=[0.6, 0.3, 0.1])
+    shares = np.bincount(target, minlength=3) / 50
+    draws = metrics.random_macro_f1s(target, shares, draws=3000, seed=2)
+    # the same seeded predictions scored by sklearn (the first chunk's first rows)
+    again = np.random.default_rng(2).choice(3, size=(256, 50), p=shares)
+    assert draws[:10] == pytest.approx([f1_score(target, row, labels=range(3), average="macro",
+                                                 zero_division=0) for row in again[:10]])
+    exact = metrics.expected_macro_f1(target, shares)
+    assert draws.mean() == pytest.approx(exact, abs=4 * draws.std() / np.sqrt(len(draws)))
+    perfect = metrics.single_label_chance(target, correct=50, classes=3, macro_f1=1.0)
+    assert perfect["p_macro_f1_vs_stratified"] == pytest.approx(1 / 2001)
+    middling = metrics.single_label_chance(target, correct=20, classes=3, macro_f1=exact)
+    assert 0.2 < middling["p_macro_f1_vs_stratified"] < 0.8
