@@ -221,14 +221,40 @@ def best_constant_f2(target: np.ndarray, beta: float = 2.0) -> tuple[float, list
     return best, best_set
 
 
-def multi_label_chance(target: np.ndarray) -> dict:
+def multi_label_chance(target: np.ndarray, probs: np.ndarray | None = None) -> dict:
     """accuracy_thresh of the best constant (each label's majority) and the best constant F2;
     `mean_ap` = the mean label prevalence over labels with a positive: the expected AP of a scorer
-    that ranks at random is the label's prevalence, so a model's mean AP is judged against it."""
+    that ranks at random is the label's prevalence, so a model's mean AP is judged against it.
+    With our `probs`, `p_mean_ap_vs_random_ranking`: a permutation test (each label's truth
+    shuffled over the covers, 999 seeded draws)."""
     prevalence = target.mean(0)
     f2, labels = best_constant_f2(target)
     present = prevalence[prevalence > 0]
-    return {"best_constant_accuracy_thresh": float(np.maximum(prevalence, 1 - prevalence).mean()),
-            "best_constant_f2": f2, "best_constant_f2_labels": labels,
-            "mean_ap": float(present.mean()) if len(present) else 0.0,
-            "label_prevalence": prevalence.tolist()}
+    chance = {"best_constant_accuracy_thresh": float(np.maximum(prevalence, 1 - prevalence).mean()),
+              "best_constant_f2": f2, "best_constant_f2_labels": labels,
+              "mean_ap": float(present.mean()) if len(present) else 0.0,
+              "label_prevalence": prevalence.tolist()}
+    if probs is not None and len(present):
+        chance["p_mean_ap_vs_random_ranking"] = permutation_p_mean_ap(probs, target)
+    return chance
+
+
+def permutation_p_mean_ap(probs: np.ndarray, target: np.ndarray, draws: int = 999,
+                          seed: int = 0) -> float:
+    """(1 + draws whose mean AP >= ours) / (1 + draws), each draw shuffling every label's truth
+    over the samples (a random ranking of the same positives); labels without one are left out."""
+    rng = np.random.default_rng(seed)
+    labelled = [j for j in range(target.shape[1]) if target[:, j].any()]
+    ours = np.mean([average_precision(probs[:, j], target[:, j].astype(np.float64))
+                    for j in labelled])
+    shuffled = np.zeros((draws, len(labelled)))
+    for column, j in enumerate(labelled):
+        scores = probs[:, j]
+        order = np.argsort(-scores, kind="stable")
+        last_of_tie = np.r_[np.flatnonzero(np.diff(scores[order])), len(scores) - 1]
+        truth = rng.permuted(np.tile(target[:, j].astype(np.float64), (draws, 1)), axis=1)
+        tp = np.cumsum(truth[:, order], axis=1)[:, last_of_tie]
+        precision = tp / (last_of_tie + 1)
+        recall_step = np.diff(np.c_[np.zeros(draws), tp], axis=1) / tp[:, -1:]
+        shuffled[:, column] = (recall_step * precision).sum(1)
+    return float((1 + (shuffled.mean(1) >= ours).sum()) / (1 + draws))

@@ -168,3 +168,16 @@ def test_random_macro_f1_draws_and_their_p_value():
     assert perfect["p_macro_f1_vs_stratified"] == pytest.approx(1 / 2001)
     middling = metrics.single_label_chance(target, correct=20, classes=3, macro_f1=exact)
     assert 0.2 < middling["p_macro_f1_vs_stratified"] < 0.8
+
+
+def test_mean_ap_permutation_p_value():
+    """A ranking that knows the labels gets the floor p (1 / 1,000); one that ignores them does
+    not."""
+    rng = np.random.default_rng(5)
+    target = (rng.random((120, 3)) < [0.4, 0.2, 0.1]).astype(int)
+    informed = target + 0.5 * rng.random((120, 3))
+    assert metrics.permutation_p_mean_ap(informed, target) == pytest.approx(1 / 1000)
+    blind = rng.random((120, 3))
+    assert metrics.permutation_p_mean_ap(blind, target) > 0.05
+    chance = metrics.multi_label_chance(target, informed)
+    assert chance["p_mean_ap_vs_random_ranking"] == pytest.approx(1 / 1000)

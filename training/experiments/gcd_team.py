@@ -86,7 +86,7 @@ class GcdTeam(Experiment):
         return metrics.multi_label(outputs["probs"], outputs["target"], self.label_names)
 
     def chance(self, outputs, keys):
-        return metrics.multi_label_chance(outputs["target"])
+        return metrics.multi_label_chance(outputs["target"], outputs["probs"])
 
     def figures(self, run_dir, model, outputs, keys):
         settings = self.cfg["eval"]
