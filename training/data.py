@@ -147,7 +147,10 @@ def train_stream(release: ReleaseInfo, splits: Iterable[str], transform: Transfo
         stages.append(wds.select(functools.partial(_key_in, frozenset(keys))))
     if release.excluded:  # data.exclude_near_duplicates
         stages.append(wds.select(functools.partial(_key_not_in, release.excluded)))
-    stages += [wds.detshuffle(shuffle_buffer, min(shuffle_buffer, 100), seed=seed, epoch=epoch - 1),
+    # the buffer fills before the first sample leaves it: starting at 100 samples (webdataset's
+    # default), an epoch's first batches came from a few titles of the key-sorted shards, which
+    # held the artist CNN on the majority plateau for epochs (demo macro F1 0.44 vs 0.90)
+    stages += [wds.detshuffle(shuffle_buffer, shuffle_buffer, seed=seed, epoch=epoch - 1),
                EpochMap(transform, epoch),
                wds.batched(batch_size, collation_fn=collate, partial=not resampled),
                # a last batch of one sample breaks batch norm in training mode: skip it

@@ -127,34 +127,42 @@ def _ascend(objective, image_hw, steps: int, seed: int) -> np.ndarray:
 
 def activation_maximisation(run_dir: Path, model, image_hw, class_names: list[str],
                             units: int = 8, steps: int = 60) -> dict[str, str]:
-    """Inputs that maximise each class output and chosen units of the last conv layer."""
+    """Inputs that maximise each class output, and the first `units` channels of every conv
+    layer (the seed shows all five), one row per layer."""
     model = model.eval().cpu()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     classes = [_ascend(lambda x, i=index: model(x)[0, i], image_hw, steps, seed=index)
                for index in range(len(class_names))]
-    features, last = model.features, model.last_conv
-    cut = list(features).index(last) + 1  # up to and including the last conv
-    trunk = torch.nn.Sequential(*list(features)[:cut])
-    chosen = list(range(min(units, last.out_channels)))
-    unit_images = [_ascend(lambda x, u=unit: trunk(x)[0, u].mean(), image_hw, steps,
-                           seed=1000 + unit) for unit in chosen]
-    shown = {}
-    for title, images, names, file in (
-            ("Activation maximisation: class outputs", classes, class_names, "actmax_classes.png"),
-            ("Activation maximisation: last conv layer units", unit_images,
-             [f"unit {u}" for u in chosen], "actmax_units.png")):
-        columns = min(4, len(images))
-        rows = -(-len(images) // columns)
-        figure, grid = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.8 * rows),
-                                    squeeze=False)
-        for axes, image, name in zip(grid.flat, images, names):
-            axes.imshow(image, cmap="gray")
-            axes.set_title(named([name])[0], fontsize=8)
-        for axes in grid.flat:
-            axes.axis("off")
-        shown[title] = _save(figure, run_dir / file)
+    shown = {"Activation maximisation: class outputs": _image_grid(
+        classes, class_names, run_dir / "actmax_classes.png", columns=min(4, len(classes)))}
+    layers = list(model.features)
+    convs = [index for index, layer in enumerate(layers) if isinstance(layer, torch.nn.Conv2d)]
+    images, names = [], []
+    for depth, cut in enumerate(convs, start=1):
+        trunk = torch.nn.Sequential(*layers[:cut + 1])  # up to and including this conv
+        for unit in range(min(units, layers[cut].out_channels)):
+            images.append(_ascend(lambda x, u=unit, t=trunk: t(x)[0, u].mean(), image_hw, steps,
+                                  seed=1000 * depth + unit))
+            names.append(f"conv{depth} unit {unit}")
+    shown["Activation maximisation: units of each conv layer (rows: conv1 .. conv"
+          f"{len(convs)})"] = _image_grid(images, names, run_dir / "actmax_units.png",
+                                          columns=min(units, max(layers[c].out_channels
+                                                                 for c in convs)))
     return shown
+
+
+def _image_grid(images: list[np.ndarray], names: list[str], path: Path, columns: int) -> str:
+    """Grey images in rows of `columns`, each titled with its name."""
+    rows = -(-len(images) // columns)
+    figure, grid = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.8 * rows),
+                                squeeze=False)
+    for axes, image, name in zip(grid.flat, images, names):
+        axes.imshow(image, cmap="gray")
+        axes.set_title(named([name])[0], fontsize=8)
+    for axes in grid.flat:
+        axes.axis("off")
+    return _save(figure, path)
 
 
 def gradcam_grid(experiment, run_dir: Path, model, outputs: dict, keys: list[str],

@@ -31,8 +31,8 @@ def vgg11_convs(width: float = 1.0, in_channels: int = 3, batch_norm: bool = Fal
 class Illust2VecNet(nn.Module):
     """Tag logits (general + copyright + character, sigmoid) and rating logits (softmax head).
 
-    head="nin": the three FC layers become conv 3x3, conv 3x3, conv 1x1 (to the outputs), then
-    global average pooling, as the seed. head="fc": VGG-11's own 4096-4096-outputs FC layers.
+    head="nin": the seed's Table 1: three 3x3 conv layers (1,024, 1,024, then one channel per
+    output label) and global average pooling in place of VGG's FC layers. head="fc": VGG-11's own 4096-4096-outputs FC layers.
     feature_bits > 0: the seed's feature layer, a sigmoid layer of that many units after the last
     convolution (after pooling) feeding the output layer; features() returns its activations."""
 
@@ -51,7 +51,7 @@ class Illust2VecNet(nn.Module):
             self.head = nn.Sequential(
                 nn.Conv2d(channels, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
                 nn.Conv2d(hidden, hidden, 3, padding=1), *norm(), nn.ReLU(inplace=True),
-                nn.Conv2d(hidden, outputs, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                nn.Conv2d(hidden, outputs, 3, padding=1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
             pooled = outputs
         elif head == "fc":
             with torch.no_grad():
@@ -145,47 +145,72 @@ class TextEncoder(nn.Module):
         return (hidden * keep).sum(1) / keep.sum(1).clamp(min=1)
 
 
-VARIANTS = {  # the seed's five models: inputs and tasks
-    "M1": ({"image"}, {"character"}), "M2": ({"text"}, {"character"}),
-    "M3": ({"text"}, {"album"}), "M4": ({"image", "text"}, {"character"}),
-    "M5": ({"image", "text"}, {"character", "album"}),
+# The seed's five models, as heads: name -> (the inputs its fused feature reads, the task it
+# predicts). M5 adds two auxiliary heads to M4's: the image alone -> character, the text alone ->
+# album (the text says which book a face is from).
+HEADS = {
+    "M1": {"character": (("image",), "character")},
+    "M2": {"character": (("text",), "character")},
+    "M3": {"album": (("text",), "album")},
+    "M4": {"character": (("image", "text"), "character")},
+    "M5": {"character": (("image", "text"), "character"),
+           "image_character": (("image",), "character"),
+           "album": (("text",), "album")},
 }
+# the heads whose hidden layers make the evaluation feature: M5's fused character feature and
+# its album feature, as the seed; every other model's one head
+FEATURE_HEADS = {"M5": ("character", "album")}
+VARIANTS = {variant: ({i for inputs, _ in heads.values() for i in inputs},
+                      {task for _, task in heads.values()})
+            for variant, heads in HEADS.items()}   # variant -> (its inputs, its tasks)
+
+
+def head_task(head: str) -> str:
+    """The label a head predicts: "image_character" -> "character"."""
+    return head.rsplit("_", 1)[-1]
 
 
 class MangaMMTLNet(nn.Module):
-    """Image and/or text encoders, each feature L2-normalised and concatenated, dropout 0.2,
-    then one head per task: Linear(hidden) + ReLU (the evaluation feature) + Linear(classes)."""
+    """Image and/or text encoders, each feature L2-normalised, concatenated for the heads that
+    read both, dropout 0.2, then per head (HEADS): Linear(hidden) + ReLU (the evaluation
+    feature) + Linear(classes)."""
 
     def __init__(self, variant: str, characters: int, albums: int, *, image: nn.Module | None,
                  image_dim: int, text: nn.Module | None, hidden: int = 256,
                  dropout: float = 0.2) -> None:
         super().__init__()
-        if variant not in VARIANTS:
-            raise ValueError(f"model variant must be one of {sorted(VARIANTS)}, not {variant!r}")
-        self.inputs, tasks = VARIANTS[variant]
+        if variant not in HEADS:
+            raise ValueError(f"model variant must be one of {sorted(HEADS)}, not {variant!r}")
+        self.heads = HEADS[variant]
+        self.feature_heads = FEATURE_HEADS.get(variant, tuple(sorted(self.heads)))
+        self.inputs = VARIANTS[variant][0]
         self.image = image if "image" in self.inputs else None
         self.text = text if "text" in self.inputs else None
-        fused = (image_dim if self.image is not None else 0) + (
-            text.dim if self.text is not None else 0)
+        dims = {"image": image_dim, "text": text.dim if self.text is not None else 0}
         self.dropout = nn.Dropout(dropout)
         sizes = {"character": characters, "album": albums}
-        self.hidden = nn.ModuleDict({t: nn.Sequential(nn.Linear(fused, hidden), nn.ReLU())
-                                     for t in sorted(tasks)})
-        self.out = nn.ModuleDict({t: nn.Linear(hidden, sizes[t]) for t in sorted(tasks)})
+        self.hidden = nn.ModuleDict({
+            name: nn.Sequential(nn.Linear(sum(dims[i] for i in inputs), hidden), nn.ReLU())
+            for name, (inputs, _) in sorted(self.heads.items())})
+        self.out = nn.ModuleDict({name: nn.Linear(hidden, sizes[task])
+                                  for name, (_, task) in sorted(self.heads.items())})
 
-    def fused(self, image: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        parts = []
+    def encoded(self, image: torch.Tensor, tokens: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each input's feature, L2-normalised."""
+        parts = {}
         if self.image is not None:
-            parts.append(F.normalize(self.image(image).float(), dim=1))
+            parts["image"] = F.normalize(self.image(image).float(), dim=1)
         if self.text is not None:
-            parts.append(F.normalize(self.text(tokens).float(), dim=1))
-        return self.dropout(torch.cat(parts, 1))
+            parts["text"] = F.normalize(self.text(tokens).float(), dim=1)
+        return parts
 
     def forward(self, image: torch.Tensor, tokens: torch.Tensor
                 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-        """(logits per task, evaluation features: each task's hidden layer L2-normalised, concatenated)."""
-        fused = self.fused(image, tokens)
-        hidden = {t: layer(fused) for t, layer in self.hidden.items()}
-        logits = {t: self.out[t](h) for t, h in hidden.items()}
-        features = torch.cat([F.normalize(hidden[t], dim=1) for t in sorted(hidden)], 1)
+        """(logits per head, evaluation features: the feature heads' hidden layers, each
+        L2-normalised, concatenated)."""
+        parts = self.encoded(image, tokens)
+        hidden = {name: self.hidden[name](self.dropout(torch.cat([parts[i] for i in inputs], 1)))
+                  for name, (inputs, _) in self.heads.items()}
+        logits = {name: self.out[name](h) for name, h in hidden.items()}
+        features = torch.cat([F.normalize(hidden[name], dim=1) for name in self.feature_heads], 1)
         return logits, features

@@ -36,7 +36,10 @@ def build_experiment(cfg: dict) -> Experiment:
 def check_release(cfg: dict, release: ReleaseInfo) -> None:
     """One line, before any work, when the release cannot train the experiment (e.g. illust2vec
     on gcd-covers, which has no tag sets): not a KeyError after the first epochs."""
-    problems = experiment_class(cfg["experiment"])(cfg, release).release_problems()
+    try:
+        problems = experiment_class(cfg["experiment"])(cfg, release).release_problems()
+    except (KeyError, ValueError, IndexError) as error:  # e.g. a metadata field it groups by
+        problems = [f"its samples lack what {cfg['experiment']} reads ({error!r})"]
     if problems:
         dataset = cfg["data"].get("dataset")
         hint = f"; {cfg['experiment']} trains on {dataset} releases" if dataset else ""
@@ -67,8 +70,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def build_optimizer(optim: dict, model: torch.nn.Module) -> torch.optim.Optimizer:
-    params = [p for p in model.parameters() if p.requires_grad]
+def build_optimizer(optim: dict, model: torch.nn.Module, groups=None) -> torch.optim.Optimizer:
+    """`groups` (lists of parameters, e.g. an experiment's layer groups) become param groups,
+    whose rates a schedule may set apart; otherwise one group of every trainable parameter."""
+    params = ([{"params": group} for group in groups] if groups
+              else [p for p in model.parameters() if p.requires_grad])
     if optim["name"] == "sgd":
         return torch.optim.SGD(params, lr=optim["lr"], momentum=optim.get("momentum", 0.9),
                                weight_decay=optim["weight_decay"])
@@ -99,6 +105,7 @@ def fit(cfg: dict, run_dir: Path, resume: bool = False) -> None:
     configure_backends(run, d.device)
     try:
         experiment = build_experiment(cfg)
+        experiment.run_dir = run_dir  # where a repeat finds earlier repeats' checkpoints
         if d.main:
             warn_cpu_scale(experiment, d)
         for repeat in range(run["repeats"]):
@@ -228,8 +235,11 @@ class _Repeat:
             _save_weights_reports(self.model, run_dir, repeat)
         if self.run["channels_last"]:
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.optimizer = build_optimizer(self.optim, self.model)
-        self.scheduler = build_scheduler(self.optim, self.optimizer)
+        self.optimizer = build_optimizer(self.optim, self.model,
+                                         experiment.param_groups(self.model))
+        # an experiment's own schedule (e.g. gcd-team's fastai recipe), else the config's
+        self.scheduler = (experiment.schedule(self.optimizer, self.model)
+                          or build_scheduler(self.optim, self.optimizer))
         self.start, self.best, self.stale = 0, -math.inf, 0
         self.optimizer_steps = 0  # over the whole repeat: the LR warm-up counts them
         if saved is not None:

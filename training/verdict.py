@@ -8,8 +8,11 @@ from typing import Any
 
 SIGNIFICANCE = 0.05
 # the chance figure each metric is judged against (a named best-constant / majority baseline)
-CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "best_constant_macro_f1",
-                "accuracy_thresh": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
+# macro F1's chance is a random predictor at the class shares (metrics.single_label_chance), not
+# the best constant, which one class alone scores; mean AP's is the mean label prevalence
+CHANCE_NAMES = {"accuracy": "majority_accuracy", "macro_f1": "stratified_macro_f1",
+                "accuracy_thresh": "best_constant_accuracy_thresh",
+                "accuracy_thresh_0.2": "best_constant_accuracy_thresh", "f2": "best_constant_f2"}
 
 
 def is_p_value(name: str) -> bool:

@@ -136,3 +136,27 @@ def test_clustering_all_noise_has_no_clustered_scores():
     result = clustering.scores(np.array([0, 1, 1]), np.array([-1, -1, -1]))
     assert result["noise_fraction"] == 1.0 and np.isnan(result["ari_clustered"])
     assert result["ari"] == 0.0
+
+
+def test_queries_left_out_of_the_gallery():
+    """The seed's protocol: queries ranked against the non-query faces only, checked against a
+    brute-force ranking of that gallery with sklearn's average precision."""
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 4, 40)
+    features = rng.normal(size=(40, 6)) + labels[:, None]      # faces of a character cluster
+    queries = np.array([0, 5, 9, 22, 31])
+    gallery = np.setdiff1d(np.arange(40), queries)
+    unit = retrieval.l2_normalise(features)
+    hits, aps = [], []
+    for q in queries:
+        sims = unit[gallery] @ unit[q]
+        relevant = labels[gallery] == labels[q]
+        hits.append(relevant[np.argmax(sims)])
+        aps.append(average_precision_score(relevant, sims))
+    result = retrieval.retrieval_scores(features, labels, queries, queries_in_gallery=False)
+    assert result["rank1"] == pytest.approx(np.mean(hits))
+    assert result["map"] == pytest.approx(np.mean(aps))
+    assert result["map"] != pytest.approx(
+        retrieval.retrieval_scores(features, labels, queries)["map"])

@@ -86,3 +86,98 @@ def test_multi_label_chance_accuracy_thresh():
     chance = metrics.multi_label_chance(target)
     # label 0: 3/4 ones -> .75 ; label 1: 3/4 zeros -> .75
     assert chance["best_constant_accuracy_thresh"] == 0.75
+
+
+def _macro_f1_rows(target: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """Macro F1 (zero_division=0) of each row of predictions, from counts: 2TP / (2TP+FP+FN)."""
+    scores = []
+    for c in range(classes):
+        tp = ((predicted == c) & (target == c)).sum(1)
+        denominator = (predicted == c).sum(1) + (target == c).sum()
+        scores.append(np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0))
+    return np.mean(scores, axis=0)
+
+
+def test_stratified_and_uniform_macro_f1_match_a_seeded_monte_carlo():
+    """The exact expected macro F1 of random predictors against the mean macro F1 of 40,000
+    seeded random prediction vectors (counted directly; sklearn checks the counting)."""
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(7)
+    target = rng.choice(4, size=60, p=[0.5, 0.3, 0.15, 0.05])
+    chance = metrics.single_label_chance(target, correct=30, classes=5)  # class 4 never occurs
+    shares = np.bincount(target, minlength=5) / len(target)
+    for name, draw_shares in (("stratified_macro_f1", shares),
+                              ("uniform_macro_f1", np.full(5, 0.2))):
+        draws = rng.choice(5, size=(40000, len(target)), p=draw_shares)
+        scores = _macro_f1_rows(target, draws, 5)
+        assert scores[:20] == pytest.approx([f1_score(target, row, labels=range(5),
+                                                      average="macro", zero_division=0)
+                                             for row in draws[:20]])
+        error = scores.std() / np.sqrt(len(scores))
+        assert chance[name] == pytest.approx(scores.mean(), abs=4 * error)
+    assert chance["stratified_accuracy"] == pytest.approx((shares ** 2).sum())
+    # a random predictor is a much higher bar than the best constant on balanced-ish classes
+    assert chance["stratified_macro_f1"] > chance["best_constant_macro_f1"] + 0.05
+
+
+def test_expected_macro_f1_of_two_samples_by_hand():
+    # targets 0, 1; predictions drawn 50/50: (0,1) F1s 1,1; (1,0) 0,0; (0,0) 2/3,0; (1,1) 0,2/3
+    # -> macro per outcome 1, 0, 1/3, 1/3 -> expected 5/12
+    assert metrics.expected_macro_f1(np.array([0, 1]), np.array([0.5, 0.5])) == \
+        pytest.approx(5 / 12)
+
+
+def test_average_precision_and_its_bootstrap_agree_with_sklearn():
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(3)
+    scores = rng.random(80).round(1)                 # many ties
+    truth = (rng.random(80) < 0.3).astype(float)
+    assert metrics.average_precision(scores, truth) == pytest.approx(
+        average_precision_score(truth, scores))
+    rows = rng.integers(0, 80, 80)                   # one resample as weights = sklearn on it
+    weights = np.bincount(rows, minlength=80)[None]
+    assert metrics.average_precision(scores, truth, weights)[0] == pytest.approx(
+        average_precision_score(truth[rows], scores[rows]))
+    probs = rng.random((200, 3))
+    target = (rng.random((200, 3)) < [0.5, 0.2, 0.1]).astype(int)
+    probs[:, 0] += target[:, 0]                      # label 0 ranked well, the others at random
+    result = metrics.multi_label(probs, target, ["a", "b", "c"])
+    assert result["mean_ap_ci95_low"] < result["mean_ap"] < result["mean_ap_ci95_high"]
+    assert result["mean_ap_ci95_high"] - result["mean_ap_ci95_low"] < 0.2
+    assert result["accuracy_thresh_0.2"] == metrics.accuracy_thresh(probs, target, 0.2)
+    chance = metrics.multi_label_chance(target)
+    assert chance["mean_ap"] == pytest.approx(target.mean(0).mean())
+
+
+def test_random_macro_f1_draws_and_their_p_value():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(11)
+    target = rng.choice(3, size=50, p=[0.6, 0.3, 0.1])
+    shares = np.bincount(target, minlength=3) / 50
+    draws = metrics.random_macro_f1s(target, shares, draws=3000, seed=2)
+    # the same seeded predictions scored by sklearn (the first chunk's first rows)
+    again = np.random.default_rng(2).choice(3, size=(256, 50), p=shares)
+    assert draws[:10] == pytest.approx([f1_score(target, row, labels=range(3), average="macro",
+                                                 zero_division=0) for row in again[:10]])
+    exact = metrics.expected_macro_f1(target, shares)
+    assert draws.mean() == pytest.approx(exact, abs=4 * draws.std() / np.sqrt(len(draws)))
+    perfect = metrics.single_label_chance(target, correct=50, classes=3, macro_f1=1.0)
+    assert perfect["p_macro_f1_vs_stratified"] == pytest.approx(1 / 2001)
+    middling = metrics.single_label_chance(target, correct=20, classes=3, macro_f1=exact)
+    assert 0.2 < middling["p_macro_f1_vs_stratified"] < 0.8
+
+
+def test_mean_ap_permutation_p_value():
+    """A ranking that knows the labels gets the floor p (1 / 1,000); one that ignores them does
+    not."""
+    rng = np.random.default_rng(5)
+    target = (rng.random((120, 3)) < [0.4, 0.2, 0.1]).astype(int)
+    informed = target + 0.5 * rng.random((120, 3))
+    assert metrics.permutation_p_mean_ap(informed, target) == pytest.approx(1 / 1000)
+    blind = rng.random((120, 3))
+    assert metrics.permutation_p_mean_ap(blind, target) > 0.05
+    chance = metrics.multi_label_chance(target, informed)
+    assert chance["p_mean_ap_vs_random_ranking"] == pytest.approx(1 / 1000)

@@ -9,9 +9,11 @@ def l2_normalise(features: np.ndarray) -> np.ndarray:
     return features / np.maximum(norms, 1e-12)
 
 
-def retrieval_scores(features: np.ndarray, labels: np.ndarray, queries: np.ndarray | None = None
-                     ) -> dict:
-    """Each query against every other face (itself excluded), ranked by cosine similarity.
+def retrieval_scores(features: np.ndarray, labels: np.ndarray, queries: np.ndarray | None = None,
+                     queries_in_gallery: bool = True) -> dict:
+    """Each query against every other face (itself excluded), ranked by cosine similarity;
+    queries_in_gallery=False ranks only the faces that are not queries (the seed's protocol
+    with its 2,000 queries).
 
     Queries whose character has no other face are skipped (counted). rank-k: the share of
     queries with a face of their character among the k most similar. AP per query: the mean of
@@ -20,12 +22,16 @@ def retrieval_scores(features: np.ndarray, labels: np.ndarray, queries: np.ndarr
     labels = np.asarray(labels)
     unit = l2_normalise(np.asarray(features, dtype=np.float64))
     queries = np.arange(len(labels)) if queries is None else np.asarray(queries)
+    left_out = 1 if queries_in_gallery else len(queries)
     hits1, hits5, aps, skipped = [], [], [], 0
     for start in range(0, len(queries), 512):
         block = queries[start:start + 512]
         sims = unit[block] @ unit.T
-        sims[np.arange(len(block)), block] = -np.inf  # the query itself goes last, then is cut
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :-1]
+        if queries_in_gallery:
+            sims[np.arange(len(block)), block] = -np.inf  # the query itself goes last, then is cut
+        else:
+            sims[:, queries] = -np.inf                    # every query goes last, then is cut
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :len(labels) - left_out]
         relevant = labels[order] == labels[block][:, None]
         for row in relevant:
             total = row.sum()

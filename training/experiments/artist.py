@@ -1,6 +1,8 @@
 """Comic artist classification (pages or panels of Manga109): the seed's CNN and its protocol."""
 from __future__ import annotations
 
+import math
+
 from sklearn.model_selection import GroupShuffleSplit
 from torch import nn
 
@@ -24,6 +26,14 @@ class ComicArtist(SingleLabelClassifier):
 
     test_splits = train_splits
     val_splits = ()
+
+    def __init__(self, cfg: dict, release) -> None:
+        super().__init__(cfg, release)
+        self.repeat = 0
+        optim = cfg["optim"]
+        if not optim["epochs"]:  # the seed counts training steps: whole epochs that cover them
+            optim["epochs"] = epochs_for_steps(optim["steps"], len(self.train_keys()),
+                                               cfg["data"]["batch_size"])
 
     def _split(self) -> tuple[set[str], set[str]]:
         protocol = self.cfg["eval"]
@@ -54,3 +64,11 @@ class ComicArtist(SingleLabelClassifier):
             run_dir, model, self.input_hw(), self.class_names, units=settings["actmax_units"],
             steps=settings["actmax_steps"]))
         return shown
+
+
+def epochs_for_steps(steps: int, train_samples: int, batch_size: int) -> int:
+    """The fewest whole epochs holding `steps` optimiser steps of `batch_size` (one process; the
+    last batch of an epoch may be short), so the LR schedule and checkpoints stay per epoch."""
+    if steps <= 0:
+        raise ValueError("optim.epochs = 0 takes its length from optim.steps, which must be > 0")
+    return max(1, math.ceil(steps / math.ceil(train_samples / batch_size)))

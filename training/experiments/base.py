@@ -75,6 +75,16 @@ class Experiment:
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         raise NotImplementedError
 
+    def param_groups(self, model: nn.Module) -> list[list[nn.Parameter]] | None:
+        """Parameter groups for the optimizer (e.g. layer groups with their own rates); None:
+        one group."""
+        return None
+
+    def schedule(self, optimizer: torch.optim.Optimizer, model: nn.Module):
+        """An LR schedule of the experiment's own (step / state_dict / load_state_dict, step()
+        called once per epoch); None: the config's optim.schedule."""
+        return None
+
     def predict(self, model: nn.Module, batch: dict) -> dict[str, torch.Tensor]:
         """Per-sample outputs for evaluation (logits, features, targets), batch-first."""
         raise NotImplementedError

@@ -74,8 +74,11 @@ class SingleLabelClassifier(Experiment):
         return metrics.single_label(outputs["logits"], outputs["target"], self.class_names)
 
     def chance(self, outputs: dict[str, np.ndarray], keys: list[str]) -> dict:
-        correct = int((outputs["logits"].argmax(1) == outputs["target"]).sum())
-        return metrics.single_label_chance(outputs["target"], correct, len(self.class_names))
+        predicted = outputs["logits"].argmax(1)
+        correct = int((predicted == outputs["target"]).sum())
+        ours = metrics.single_label(outputs["logits"], outputs["target"], self.class_names)
+        return metrics.single_label_chance(outputs["target"], correct, len(self.class_names),
+                                           macro_f1=ours["macro_f1"])
 
     def figures(self, run_dir: Path, model: nn.Module, outputs: dict[str, np.ndarray],
                  keys: list[str]) -> dict[str, str]:

@@ -5,7 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from training import metrics, figures
+from core.errors import UsageError
+from training import figures, metrics, recipes
 from training.data import image_array, seed_for
 from training.models import build_resnet34
 from training.weights import weights_options
@@ -46,7 +47,35 @@ class GcdTeam(Experiment):
 
     def build_model(self) -> nn.Module:
         m = self.cfg["model"]
+        if self.fastai and not m["weights"]:
+            raise UsageError("optim.recipe = \"fastai\" fine-tunes pretrained weights: name a "
+                             "local ResNet-34 state dict in model.weights")
         return build_resnet34(len(self.label_names), m["weights"] or None, **weights_options(m))
+
+    @property
+    def fastai(self) -> bool:
+        recipe = self.cfg["optim"]["recipe"]
+        if recipe not in ("plain", "fastai"):
+            raise UsageError(f"optim.recipe must be 'plain' or 'fastai', not {recipe!r}")
+        return recipe == "fastai"
+
+    def param_groups(self, model: nn.Module):
+        return recipes.resnet_layer_groups(model) if self.fastai else None
+
+    def schedule(self, optimizer, model):
+        """The seed's fastai recipe: head alone on a one-cycle, then every layer group at its own
+        rate on a second one-cycle (training/recipes.py)."""
+        if not self.fastai:
+            return None
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            raise UsageError("optim.recipe = \"fastai\" freezes and unfreezes the trunk, which "
+                             "DDP cannot follow: train it in one process")
+        optim = self.cfg["optim"]
+        train = sum(self.release.counts.get(s, 0) for s in self.train_splits)
+        return recipes.FreezeThenUnfreeze(
+            optimizer, recipes.resnet_layer_groups(model), lr=optim["lr"],
+            lr_min=optim["lr_min"], frozen_epochs=optim["frozen_epochs"], epochs=optim["epochs"],
+            steps_per_epoch=recipes.steps_per_epoch(train, self.cfg["data"]["batch_size"]))
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         per_cell = F.binary_cross_entropy_with_logits(model(batch["image"]), batch["target"],
@@ -65,7 +94,7 @@ class GcdTeam(Experiment):
         return metrics.multi_label(outputs["probs"], outputs["target"], self.label_names)
 
     def chance(self, outputs, keys):
-        return metrics.multi_label_chance(outputs["target"])
+        return metrics.multi_label_chance(outputs["target"], outputs["probs"])
 
     def figures(self, run_dir, model, outputs, keys):
         settings = self.cfg["eval"]

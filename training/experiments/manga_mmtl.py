@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,15 @@ from torch import nn
 
 from training.data import image_array, seed_for
 from training.embeddings import clustering, retrieval
-from training.models_embedding import VARIANTS, MangaMMTLNet, TextEncoder, resnet_trunk
+from training import checkpoint
+from training.models_embedding import (VARIANTS, MangaMMTLNet, TextEncoder, head_task,
+                                       resnet_trunk)
 from training.text import HFTextEncoder, Tokenizer, build_vocabulary, hf_encode
 from training.weights import weights_options
 
 from .base import Experiment
+
+log = logging.getLogger(__name__)
 
 
 class MangaMMTL(Experiment):
@@ -134,14 +139,51 @@ class MangaMMTL(Experiment):
         elif "text" in VARIANTS[self.variant][0]:
             text = TextEncoder(self.tokenizer().size, m["text_dim"], m["text_encoder"],
                                max_tokens=m["max_tokens"])
-        return MangaMMTLNet(self.variant, len(self.release.label_sets["character"]),
-                            max(1, len(self.state["albums"])), image=image, image_dim=image_dim,
-                            text=text, hidden=m["hidden"], dropout=m["dropout"])
+        model = MangaMMTLNet(self.variant, len(self.release.label_sets["character"]),
+                             max(1, len(self.state["albums"])), image=image, image_dim=image_dim,
+                             text=text, hidden=m["hidden"], dropout=m["dropout"])
+        self.state.pop("started_from", None)
+        if m["init_from_trained"] and getattr(self, "run_dir", None) is not None:
+            self.start_from_trained(model)
+        return model
+
+    # M4 and M5 start from the trained single-task models, as the seed: (their part, the model
+    # it comes from, that model's part)
+    STARTS = {"M4": (("image.", "M1", "image."), ("text.", "M2", "text.")),
+              "M5": (("image.", "M1", "image."), ("text.", "M3", "text."),
+                     ("hidden.image_character.", "M1", "hidden.character."),
+                     ("out.image_character.", "M1", "out.character."),
+                     ("hidden.album.", "M3", "hidden.album."), ("out.album.", "M3", "out.album."))}
+
+    def start_from_trained(self, model: nn.Module) -> None:
+        """Copy M1's image network and character head and M2's / M3's text network and album
+        head into M4 / M5 from this run's earlier repeats (their best checkpoint, else last).
+        A source model not trained earlier in the run leaves that part fresh, said in the log
+        and in state["started_from"] (saved with every checkpoint)."""
+        from training.runner import checkpoint_path
+
+        variants = self.cfg["model"]["variants"][:self.repeat]
+        own, started = model.state_dict(), {}
+        for part, source, their in self.STARTS.get(self.variant, ()):
+            if source not in variants:
+                log.info("%s: %s not trained before it in this run; %s starts fresh",
+                         self.variant, source, part.rstrip("."))
+                continue
+            repeat = variants.index(source)
+            best = checkpoint_path(self.run_dir, repeat, "best")
+            path = best if best.exists() else checkpoint_path(self.run_dir, repeat)
+            trained = checkpoint.load(path)["model"]
+            copied = {part + k[len(their):]: v for k, v in trained.items() if k.startswith(their)}
+            copied = {k: v for k, v in copied.items() if k in own and own[k].shape == v.shape}
+            own.update(copied)
+            started[part.rstrip(".")] = f"{source} (repeat {repeat}, {path.name})"
+        model.load_state_dict(own)
+        self.state["started_from"] = started
 
     def loss(self, model: nn.Module, batch: dict) -> torch.Tensor:
         logits, _ = model(batch["image"], batch["tokens"])
-        return sum(F.cross_entropy(value.float(), batch[task], ignore_index=-100)
-                   for task, value in logits.items())
+        return sum(F.cross_entropy(value.float(), batch[head_task(head)], ignore_index=-100)
+                   for head, value in logits.items())
 
     def predict(self, model: nn.Module, batch: dict) -> dict[str, torch.Tensor]:
         logits, features = model(batch["image"], batch["tokens"])
@@ -159,7 +201,8 @@ class MangaMMTL(Experiment):
         e = self.cfg["eval"]
         queries = retrieval.fixed_queries(e["queries"], len(keys), self.cfg["run"]["seed"])
         result = {"variant": self.variant, **retrieval.retrieval_scores(
-            outputs["features"], outputs["character"], queries)}
+            outputs["features"], outputs["character"], queries,
+            queries_in_gallery=e["queries_in_gallery"] or queries is None)}
         validating = bool(keys) and keys[0] in (self.val_keys() or ())
         if e["clustering"] and not validating:  # every epoch on the validation titles: too slow
             result.update(self.cluster(outputs, keys)[0])

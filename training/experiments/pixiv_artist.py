@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 from training import metrics, figures
@@ -50,6 +51,9 @@ class PixivArtist(SingleLabelClassifier):
         return () if self.pair else ("val",)
 
     def transform(self, sample: dict, epoch: int, train: bool) -> dict:
+        size = self.cfg["data"]["image_size"]  # the seed's 250 px; 0 = the release's size
+        if size and sample["image"].size != (size, size):
+            sample = {**sample, "image": sample["image"].resize((size, size), Image.BILINEAR)}
         item = super().transform(sample, epoch, train)
         if self.pair:
             item["target"] = torch.tensor(self.pair.index(sample["cls"]))

@@ -1,0 +1,1 @@
+"""Turn raw material into releases: parsing, filtering, cropping, labelling, splitting, sharding."""

@@ -1,0 +1,1 @@
+"""Grand Comics Database: parse the free-text characters field; build cover datasets."""

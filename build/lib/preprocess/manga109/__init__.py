@@ -1,0 +1,1 @@
+"""Manga109: read a release in place (books.txt, images/, annotations/) and build its datasets."""

@@ -1,0 +1,1 @@
+"""Pixiv datasets: raw crawl rows into pixiv-artists and pixiv-tags releases."""

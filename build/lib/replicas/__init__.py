@@ -1,0 +1,1 @@
+"""Loopback replicas of the real sites: same URL schemes and JSON/page shapes, generated content."""

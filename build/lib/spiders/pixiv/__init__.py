@@ -1,0 +1,1 @@
+"""The Pixiv crawl: spider, AJAX API parser, item, session middleware, pipelines, launcher."""

@@ -1,0 +1,1 @@
+"""Training and evaluation: reads releases only, never data/raw."""
