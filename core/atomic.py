@@ -14,6 +14,28 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the temporaries (temp_name) of processes that are gone: a killed writer leaves its
+    own behind, and a resumed one writes under its own pid. Another live writer's are kept."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp-*"):
+        pid = path.name.rsplit(".tmp-", 1)[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path) -> Iterator[BinaryIO]:
     """Open `path` for binary writing; it appears under its name only if the block succeeds."""

@@ -156,6 +156,7 @@ def _prepare_dir(release_dir: Path, spec: ReleaseSpec, planned: Counter) -> None
         shutil.rmtree(release_dir)
     try:
         release_dir.mkdir(parents=True, exist_ok=True)
+        atomic.remove_stale_temps(release_dir)  # a killed build's half-written shard
         if not marker_path.exists():
             atomic.write_json(marker_path, marker)
     except OSError as error:

@@ -39,7 +39,7 @@ def test_a_folder_is_resumed_only_by_the_same_inputs(tmp_path, capsys):
         second.write_text("".join(f"{host.base}/img/{i}.jpg\n" for i in range(10, 15)))
         out = tmp_path / "out"
         run = lambda urls, *options: main(["download", str(urls), str(out), "--workers", "1",
-                                           *options])  # noqa: E731
+                                           "--allow-private", *options])  # noqa: E731
         assert run(first, "--size", "20x30") == 0
         made = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
         assert samples(out) == {f"{i:09d}": (20, 30) for i in range(3)}
