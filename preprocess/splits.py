@@ -110,6 +110,13 @@ def near_duplicate_links(paths: Sequence[Path], groups: Sequence[Hashable],
         phashes.append(hashes.phash)
         dhashes.append(hashes.dhash)
     cache.save()
+    return hash_links(phashes, dhashes, hashed, radius)
+
+
+def hash_links(phashes: Sequence[str], dhashes: Sequence[str], groups: Sequence[Hashable],
+               radius: int = DEFAULT_RADIUS) -> list[tuple[Hashable, Hashable]]:
+    """(group, group) pairs of different groups with near-duplicate hashes between them (a group
+    may own several hashes: a page's crops)."""
     pairs = find_pairs(phashes, dhashes, radius + LINK_MARGIN)
-    return sorted({(hashed[i], hashed[j]) for i, j in zip(pairs.i.tolist(), pairs.j.tolist())
-                   if hashed[i] != hashed[j]}, key=lambda pair: (_order(pair[0]), _order(pair[1])))
+    return sorted({(groups[i], groups[j]) for i, j in zip(pairs.i.tolist(), pairs.j.tolist())
+                   if groups[i] != groups[j]}, key=lambda pair: (_order(pair[0]), _order(pair[1])))
