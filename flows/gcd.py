@@ -62,7 +62,7 @@ def build_team_table() -> list[str]:
 def build_dataset(name: str, team: str | None, overrides: dict, workers: int,
                   version: str | None = None, dask: str | None = None) -> str:
     spec, items = plan(work_dirs().raw / "gcd", GcdOptions.load(name, **overrides),
-                       load_names(), team)
+                       load_names(), team, cache_dir=work_dirs().cache)
     spec = replace(spec, version=version) if version else spec  # "next": a dated version
     return str(build_release(spec, items, render, releases_root=work_dirs().releases,
                              workers=workers, dask=dask).path)

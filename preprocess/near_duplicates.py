@@ -37,6 +37,9 @@ class Pairs:
         return len(self.i)
 
 
+SMALL_SEARCH = 10_000 ** 2  # query x base codes searched on one thread (a release's report)
+
+
 def _index(codes: np.ndarray) -> faiss.IndexBinaryFlat:
     index = faiss.IndexBinaryFlat(BITS)
     if len(codes):
@@ -51,7 +54,14 @@ def _range_pairs(queries: np.ndarray, base: np.ndarray, radius: int
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     # faiss' binary range search keeps distances strictly below its radius argument
-    lims, distances, labels = _index(base).range_search(np.ascontiguousarray(queries), radius + 1)
+    threads = faiss.omp_get_max_threads()
+    if len(queries) * len(base) < SMALL_SEARCH:  # OpenMP's thread start-up costs more than this
+        faiss.omp_set_num_threads(1)
+    try:
+        lims, distances, labels = _index(base).range_search(np.ascontiguousarray(queries),
+                                                            radius + 1)
+    finally:
+        faiss.omp_set_num_threads(threads)
     rows = np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64))
     return rows.astype(np.int64), labels.astype(np.int64), distances.astype(np.int64)
 

@@ -3,16 +3,20 @@ groups linked by near-duplicate images share one split (docs/near_duplicates.md)
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
+from core import atomic
 from preprocess.near_duplicates import DEFAULT_RADIUS, find_pairs
-from preprocess.perceptual import SOURCE_DRAFT_SIDE, hashes_or_none
+from preprocess.perceptual import Hashes, source_hashes
 
 # Sources are linked a step wider than the release's radius (pHash distances are even): the
 # written images are crops and resizes of them, a few bits away, and a pair the release finds
 # must not have been a pair the plan missed.
 LINK_MARGIN = 2
+SOURCE_HASHES_FILE = "source-hashes.json"
 
 
 def hash_point(seed: int, group: Any) -> float:
@@ -55,24 +59,64 @@ def _order(group: Any) -> tuple[str, Any]:
     return (type(group).__name__, group)
 
 
+class SourceHashCache:
+    """Plan-time source hashes cached by (path, size, mtime) in one JSON file, so a refresh
+    decodes no unchanged source again (as fingerprint.py's file sha256s); disposable."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path, self.known, self.dirty = path, {}, False
+        if path is not None and path.is_file():
+            try:
+                self.known = json.loads(path.read_text())
+            except ValueError:
+                self.known = {}
+
+    def hashes(self, path: Path) -> Hashes | None:
+        try:
+            stat = os.stat(path)
+        except OSError:  # missing or unreadable: the render reports it
+            return None
+        name = str(Path(path).resolve())
+        entry = self.known.get(name)
+        if entry and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return Hashes(*entry[2:]) if entry[2] else None
+        hashes = source_hashes(path)
+        self.known[name] = [stat.st_size, stat.st_mtime_ns,
+                            *((hashes.phash, hashes.dhash) if hashes else (None, None))]
+        self.dirty = True
+        return hashes
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_json(self.path, self.known)
+
+
 def near_duplicate_links(paths: Sequence[Path], groups: Sequence[Hashable],
-                         radius: int = DEFAULT_RADIUS) -> list[tuple[Hashable, Hashable]]:
+                         radius: int = DEFAULT_RADIUS, cache_dir: Path | None = None
+                         ) -> list[tuple[Hashable, Hashable]]:
     """(group, group) pairs of different groups with near-duplicate source images between them.
 
-    The source files are hashed here, at plan time, from the smallest DCT-scaled drafts (1/8 of
-    a 400x600 cover: the second decode of every source costs little); a file that cannot be
-    decoded links nothing (the render reports it)."""
+    The source files are hashed here, at plan time, from 1/8-scale greyscale decodes
+    (perceptual.source_hashes), cached in `cache_dir`/source-hashes.json when given; a file that
+    cannot be decoded links nothing (the render reports it)."""
+    cache = SourceHashCache(Path(cache_dir) / SOURCE_HASHES_FILE if cache_dir else None)
     hashed, phashes, dhashes = [], [], []
     for path, group in zip(paths, groups):
-        try:
-            hashes = hashes_or_none(Path(path).read_bytes(), SOURCE_DRAFT_SIDE)
-        except OSError:  # unreadable: the render reports it
-            continue
-        if hashes is None:
+        hashes = cache.hashes(path)
+        if hashes is None:  # unreadable or undecodable: the render reports it
             continue
         hashed.append(group)
         phashes.append(hashes.phash)
         dhashes.append(hashes.dhash)
+    cache.save()
+    return hash_links(phashes, dhashes, hashed, radius)
+
+
+def hash_links(phashes: Sequence[str], dhashes: Sequence[str], groups: Sequence[Hashable],
+               radius: int = DEFAULT_RADIUS) -> list[tuple[Hashable, Hashable]]:
+    """(group, group) pairs of different groups with near-duplicate hashes between them (a group
+    may own several hashes: a page's crops)."""
     pairs = find_pairs(phashes, dhashes, radius + LINK_MARGIN)
-    return sorted({(hashed[i], hashed[j]) for i, j in zip(pairs.i.tolist(), pairs.j.tolist())
-                   if hashed[i] != hashed[j]}, key=lambda pair: (_order(pair[0]), _order(pair[1])))
+    return sorted({(groups[i], groups[j]) for i, j in zip(pairs.i.tolist(), pairs.j.tolist())
+                   if groups[i] != groups[j]}, key=lambda pair: (_order(pair[0]), _order(pair[1])))

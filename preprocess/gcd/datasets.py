@@ -78,9 +78,10 @@ def _multi(labels: dict) -> list[str]:
             for v in labels.get(name, ())]
 
 
-def plan(raw_gcd: Path, options: GcdOptions, names: Names, team: str | None = None
-         ) -> tuple[ReleaseSpec, list[Unit | Dropped]]:
-    """The spec and the units/dropped rows of gcd-covers, or of gcd-team-<team> with `team`."""
+def plan(raw_gcd: Path, options: GcdOptions, names: Names, team: str | None = None,
+         cache_dir: Path | None = None) -> tuple[ReleaseSpec, list[Unit | Dropped]]:
+    """The spec and the units/dropped rows of gcd-covers, or of gcd-team-<team> with `team`;
+    with `cache_dir`, the covers' plan-time hashes are cached there (preprocess/splits.py)."""
     table = read_issues(raw_gcd)
     rows = [(row, cover_labels(_text(row.get("characters_raw")), names))
             for row in table.to_dict("records")]
@@ -97,7 +98,7 @@ def plan(raw_gcd: Path, options: GcdOptions, names: Names, team: str | None = No
         source_snapshot={"issues": len(table), "raw_gcd": str(raw_gcd)}, share=options.share,
         near_duplicates=options.near_duplicates,
         near_duplicate_radius=options.near_duplicate_radius)
-    series_split = _series_splits([row for row, _ in rows], Path(raw_gcd), options)
+    series_split = _series_splits([row for row, _ in rows], Path(raw_gcd), options, cache_dir)
     planned: list[tuple[str, str, dict, CoverLabels, dict]] = []
     items: list[Unit | Dropped] = []
     for row, labels in rows:
@@ -129,7 +130,8 @@ def _cover_path(raw_gcd: Path, cover_id) -> Path:
     return raw_gcd / "covers" / str(int(cover_id) // 1000) / f"{int(cover_id)}.jpg"
 
 
-def _series_splits(rows: list[dict], raw_gcd: Path, options: GcdOptions) -> dict[int, str]:
+def _series_splits(rows: list[dict], raw_gcd: Path, options: GcdOptions,
+                   cache_dir: Path | None = None) -> dict[int, str]:
     """A split per series; series with near-duplicate covers between them (variants, reprints,
     re-scans) share the split of the smallest one, so no near-duplicate pair crosses splits."""
     series = {_series(row) for row in rows} - {None}
@@ -141,7 +143,7 @@ def _series_splits(rows: list[dict], raw_gcd: Path, options: GcdOptions) -> dict
     paths = [_cover_path(raw_gcd, row["cover_id"]) for row in stored]
     present = [(path, _series(row)) for path, row in zip(paths, stored) if path.exists()]
     links = near_duplicate_links([p for p, _ in present], [s for _, s in present],
-                                 options.near_duplicate_radius)
+                                 options.near_duplicate_radius, cache_dir)
     return unify_splits(by_series, links)
 
 

@@ -8,10 +8,12 @@ from typing import Iterator
 
 from PIL import Image
 
+from preprocess.near_duplicates import DEFAULT_RADIUS
 from preprocess.release import Dropped, ReleaseSpec, Unit
 
 from .annotations import AnnotationError, Book, Box, Page, annotation_path, read_books
 from .cache import load_book
+from .linking import unify_page_splits
 from .crops import render_image
 from .options import Manga109Options
 from .root import check_root
@@ -115,6 +117,9 @@ def plan(root: Path, options: Manga109Options, cache_dir: Path | None = None
                                   keys=[(c.key, c.split) for c in crops],
                                   payload=(str(info.path), "L" if options.kind != "faces"
                                            else "RGB", options.resize_mode, tuple(crops))))
+    if options.split == "random_page" and options.near_duplicate_splits == "group":
+        # title splits are pinned (reported in the release); a page split can keep groups whole
+        items = unify_page_splits(items, DEFAULT_RADIUS)
     spec = ReleaseSpec(
         dataset=options.dataset, version=options.version, splits=splits_of(options),
         label_sets=label_sets, cls_label_set=next(iter(label_sets)),

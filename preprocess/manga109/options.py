@@ -25,6 +25,8 @@ class Manga109Options:
     split: str = "random_page"
     seed: int = 0
     test_fraction: float = 0.2
+    near_duplicate_splits: str = "group"       # random_page: group (pages linked by
+    #   near-duplicate crops share a split) | report (left in place, listed in the release)
     holdout_titles: tuple[str, ...] = ()
     min_frame_side: int = 256
     min_face_side: int = 30
@@ -42,4 +44,5 @@ class Manga109Options:
         choose("resize_mode", options.resize_mode, RESIZE_MODES, name)
         choose("title_order", options.title_order, TITLE_ORDERS, name)
         choose("split", options.split, PAGE_SPLITS + FACE_SPLITS, name)
+        choose("near_duplicate_splits", options.near_duplicate_splits, ("group", "report"), name)
         return options

@@ -69,13 +69,14 @@ def exclude_keys(samples: pd.DataFrame, groups: Sequence[Sequence[int]],
     """Members of straddling groups outside the group's first split (in the spec's split order):
     what training leaves out so that no test image has a near-duplicate in training."""
     rank = {split: i for i, split in enumerate(splits)}
+    keys, sample_splits = samples["key"].to_numpy(), samples["split"].to_numpy()
     out = []
-    for group in groups:
-        members = samples.iloc[list(group)]
-        if members["split"].nunique() < 2:
+    for group in groups:  # plain arrays: a pandas lookup per group costs more than the search
+        members = set(sample_splits[list(group)])
+        if len(members) < 2:
             continue
-        first = min(members["split"], key=lambda s: rank.get(s, len(rank)))
-        out += members.loc[members["split"] != first, "key"].tolist()
+        first = min(members, key=lambda s: rank.get(s, len(rank)))
+        out += [keys[i] for i in group if sample_splits[i] != first]
     return sorted(out)
 
 
@@ -93,7 +94,8 @@ def analyse(release_dir: Path, manifest: pd.DataFrame, splits: Sequence[str], ra
     pairs = pd.concat(frames, ignore_index=True)
     atomic.write_parquet(release_dir / PAIRS_FILE, pairs)
     across = within[within["split_a"] != within["split_b"]]
-    groups = [samples.iloc[list(g)][["key", "split"]].values.tolist() for g in found]
+    keys, sample_splits = samples["key"].to_numpy(), samples["split"].to_numpy()
+    groups = [[[keys[i], sample_splits[i]] for i in g] for g in found]
     summary = {
         "radius": radius, "hashed_samples": len(samples), "pairs": len(within),
         "groups": len(found), "samples_in_groups": sum(len(g) for g in found),
@@ -123,18 +125,23 @@ def write_strips(release_dir: Path, manifest: pd.DataFrame, groups: list[list]) 
                 key, _, ext = member.name.partition(".")
                 if key in keys and ext in ("jpg", "png", "webp"):
                     try:
-                        image = Image.open(tar.extractfile(member)).convert("RGB")
+                        image = Image.open(tar.extractfile(member))
+                        image.draft("RGB", (THUMB, THUMB))  # JPEG: decode at 1/2..1/8 only
+                        image = image.convert("RGB")
                     except (OSError, ValueError):  # a preview: skip, never fail the build
                         continue
                     image.thumbnail((THUMB, THUMB))
                     images[key] = image
+                    keys.discard(key)
+                    if not keys:  # the rest of the shard holds none of them: stop reading it
+                        break
     strip = Image.new("RGB", (STRIP_LENGTH * THUMB, max(1, len(wanted)) * THUMB), "white")
     for row, keys in enumerate(wanted):
         for column, key in enumerate(keys):
             if key in images:
                 strip.paste(images[key], (column * THUMB, row * THUMB))
     buffer = io.BytesIO()
-    strip.save(buffer, "PNG")
+    strip.save(buffer, "PNG", compress_level=1)  # a preview: fast zlib, a few KB larger
     atomic.write_bytes(release_dir / STRIPS_FILE, buffer.getvalue())
 
 

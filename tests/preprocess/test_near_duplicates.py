@@ -95,3 +95,24 @@ def test_the_writer_drops_near_duplicates_when_asked(tmp_path):
             f"near_duplicate_of:{name.split('-')[0]}"
     summary = json.loads((path / "near_duplicates.json").read_text())
     assert summary["hashed_samples"] == (manifest["status"] == "success").sum()
+
+
+def test_source_hashes_are_cached_by_path_size_and_mtime(tmp_path, monkeypatch):
+    from preprocess import splits
+    data = generate(sources=20, seed=5)
+    folder = tmp_path / "images"
+    data.write(folder)
+    paths = sorted(folder.glob("*.jpg"))
+    groups = [data.truth[p.stem] for p in paths]  # each source is its own group: few links
+    per_file = [f"{p.stem}" for p in paths]
+    links = splits.near_duplicate_links(paths, per_file, cache_dir=tmp_path / "cache")
+    assert links and (tmp_path / "cache" / splits.SOURCE_HASHES_FILE).is_file()
+    assert all(groups[per_file.index(a)] == groups[per_file.index(b)] for a, b in links)
+
+    def no_decode(path):
+        raise AssertionError(f"{path} decoded again")
+    monkeypatch.setattr(splits, "source_hashes", no_decode)  # a refresh decodes nothing
+    assert splits.near_duplicate_links(paths, per_file, cache_dir=tmp_path / "cache") == links
+    paths[0].write_bytes(b"not an image any more")  # a changed file is hashed again
+    with pytest.raises(AssertionError, match="decoded again"):
+        splits.near_duplicate_links(paths, per_file, cache_dir=tmp_path / "cache")
