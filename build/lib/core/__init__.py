@@ -1,2 +1,0 @@
-"""The kernel every package imports: errors, work dirs, dataset definitions, sample keys,
-atomic writes, raw-store rows, release versions and the code version."""

@@ -1,1 +1,0 @@
-"""Prefect flows: thin orchestration over the plain functions of spiders/, preprocess/ and training/."""

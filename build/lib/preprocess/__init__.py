@@ -1,1 +1,0 @@
-"""Turn raw material into releases: parsing, filtering, cropping, labelling, splitting, sharding."""

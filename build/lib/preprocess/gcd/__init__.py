@@ -1,1 +1,0 @@
-"""Grand Comics Database: parse the free-text characters field; build cover datasets."""

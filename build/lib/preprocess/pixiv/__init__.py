@@ -1,1 +1,0 @@
-"""Pixiv datasets: raw crawl rows into pixiv-artists and pixiv-tags releases."""

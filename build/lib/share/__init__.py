@@ -1,2 +1,0 @@
-"""Sharing releases: publish, fetch, remote stores, metadata-only export, rebuild and the
-download engine."""

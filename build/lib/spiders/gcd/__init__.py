@@ -1,1 +1,0 @@
-"""The Grand Comics Database crawl: spider, page and API parsers, item, pipelines, launcher."""

@@ -1,1 +1,0 @@
-"""The Pixiv crawl: spider, AJAX API parser, item, session middleware, pipelines, launcher."""

@@ -1,1 +1,0 @@
-"""Training and evaluation: reads releases only, never data/raw."""
