@@ -138,7 +138,9 @@ def test_every_bad_input_is_one_clear_line(world):
     before = tree_digest(home / "releases", home / "data" / "raw")
     with ThreadPoolExecutor(4) as pool:  # each case is an interpreter start: run a few at once
         results = list(pool.map(
-            lambda case: run([sys.executable, "-m", "flows.cli", *case[1]], home, case[2]),
+            # the cases share one work dir and its write lock: each waits for the one before
+            lambda case: run([sys.executable, "-m", "flows.cli", "--wait", "110", *case[1]],
+                             home, case[2]),
             table))
     failures = []
     for (name, arguments, _, status, text), result in zip(table, results):

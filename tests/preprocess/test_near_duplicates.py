@@ -80,8 +80,9 @@ def test_the_writer_drops_near_duplicates_when_asked(tmp_path):
     def render(name):
         return [Sample(key=name.replace("-", "_"), split="train", image=data.images[name])]
 
+    # id order (order_seed=None): each source is written before its copies, so the copies drop
     spec = ReleaseSpec(dataset="nd", version="1", splits=("train",), min_shards_per_split=1,
-                       near_duplicates="drop")
+                       near_duplicates="drop", order_seed=None)
     units = [Unit(id=n, keys=[(n.replace("-", "_"), "train")], payload=n) for n in names]
     path = build_release(spec, units, render, releases_root=tmp_path, progress=False).path
     manifest = pd.read_parquet(path / "manifest.parquet").set_index("key")

@@ -59,12 +59,17 @@ def test_viewer_split_selector_and_label_filter_change_rows(browser, named_relea
 def test_viewer_pages_through_a_split(browser, release):
     driver = browser.driver
     driver.get((release.path / "viewer.html").as_uri())
+    import pandas as pd
+
+    manifest = pd.read_parquet(release.path / "manifest.parquet")
+    rows = int(((manifest["status"] == "success") & (manifest["split"] == "train")).sum())
+    assert 40 < rows <= 60  # three pages of 20 (near-duplicate grouping moves a few files)
     first = shown_keys(driver)
-    assert len(first) == 20 and "page 1 of 3 (43 rows)" in driver.find_element(
+    assert len(first) == 20 and f"page 1 of 3 ({rows} rows)" in driver.find_element(
         By.ID, "page-info").text
     driver.find_element(By.ID, "next").click()
     second = shown_keys(driver)
     assert len(second) == 20 and not set(first) & set(second)
     driver.find_element(By.ID, "next").click()
-    assert len(shown_keys(driver)) == 3
+    assert len(shown_keys(driver)) == rows - 40
     assert browser.broken_images() == [] and browser.console_errors() == []

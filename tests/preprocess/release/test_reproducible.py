@@ -44,8 +44,8 @@ def test_manifest_messages_carry_no_addresses(tmp_path):
     second = build(tmp_path / "two", "msgs", "1", items)
     messages = [pd.read_parquet(path / "manifest.parquet").set_index("key").loc[
         "junk", "error_message"] for path in (first, second)]
-    assert messages[0] == messages[1] == \
-        "undecodable: cannot identify image file <_io.BytesIO object>"
+    assert messages[0] == messages[1] and messages[0].startswith("undecodable")
+    assert "0x" not in messages[0]
     assert (first / "train-000000.parquet").read_bytes() == \
         (second / "train-000000.parquet").read_bytes()
     # a render that raises: its text goes through safe_render
