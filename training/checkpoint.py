@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core import atomic
 from core.errors import InksetError
 
 
@@ -49,7 +50,7 @@ def restore_rng(states: dict[str, Any]) -> None:
 def save(path: Path, **state: Any) -> None:
     """torch.save to a temporary name, fsync, rename: a kill never leaves half a checkpoint."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temp = atomic.temp_name(path)  # hidden, this process's own: as every atomic write
     with open(temp, "wb") as handle:
         torch.save(state, handle)
         handle.flush()
